@@ -1,0 +1,45 @@
+# One task runner for people and CI. Every target creates .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared
+
+.PHONY: setup run test lint typecheck eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Build the knowledge base from the bundled sample, then serve it.
+run: $(STAMP)
+	$(BIN)/kb ingest --sample
+	$(BIN)/kb serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check kb ingest tests bench
+	$(BIN)/ruff format --check kb ingest tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Lint, type-check, then the whole test suite.
+test: lint typecheck
+	$(BIN)/pytest
+
+## Score extraction on the dev set and the seed study.
+eval: $(STAMP)
+	$(BIN)/kb extract $(SHARED)/eval/dev/records.xml --format jsonl > $(VENV)/dev-pred.jsonl
+	$(BIN)/python $(SHARED)/eval/score.py --gold $(SHARED)/eval/dev/gold.jsonl --pred $(VENV)/dev-pred.jsonl
+	$(BIN)/kb extract $(SHARED)/data/seed/durant-2001.xml --format jsonl > $(VENV)/seed-pred.jsonl
+	$(BIN)/python $(SHARED)/eval/score.py --gold $(SHARED)/eval/seed-gold.jsonl --pred $(VENV)/seed-pred.jsonl
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .kb .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Sources of PubMed records: XML and MEDLINE files, and NCBI's E-utilities."""
