@@ -1,0 +1,87 @@
+"""The concept scheme, read from the project's ontology files (the one source of labels)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from pydantic import Field
+
+from kb.iris import CONCEPT, concept_id
+from kb.models import Frozen
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+class Concept(Frozen):
+    """A SKOS concept with the labels the extractor matches and its place in the hierarchy."""
+
+    id: str
+    scheme: str = Field(description="The collection it belongs to: lesion, anatomy, finding, ...")
+    pref_label: str
+    alt_labels: tuple[str, ...] = ()
+    hidden_labels: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()
+    note: str | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label the text may use for the concept."""
+        return (self.pref_label, *self.alt_labels, *self.hidden_labels)
+
+
+def ontology_dir() -> Path:
+    """The folder of the project's ontology files (``ontology/`` at the top of the checkout)."""
+    return Path(__file__).resolve().parent.parent / "ontology"
+
+
+def parse_concepts(turtle: bytes) -> dict[str, Concept]:
+    """Read every skos:Concept of the scheme from Turtle text, by id."""
+    values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    members: dict[str, str] = {}
+    for triple in ox.parse(turtle, ox.RdfFormat.TURTLE):
+        s, p, o = triple.subject, triple.predicate.value, triple.object
+        if not isinstance(s, ox.NamedNode):
+            continue
+        if p == SKOS + "member" and isinstance(o, ox.NamedNode):
+            member = concept_id(o)
+            if member:
+                members[member] = s.value.rsplit("/", 1)[-1]
+            continue
+        cid = concept_id(s)
+        if cid is None or cid.startswith("scheme"):
+            continue
+        if p == RDF_TYPE:
+            values[cid]["type"].append(o.value)
+        elif p.startswith(SKOS):
+            values[cid][p[len(SKOS) :]].append(o.value)
+    concepts = {}
+    for cid, v in values.items():
+        if SKOS + "Concept" not in v["type"]:
+            continue
+        concepts[cid] = Concept(
+            id=cid,
+            scheme=members.get(cid, cid.split("/", 1)[0]),
+            pref_label=v["prefLabel"][0],
+            alt_labels=tuple(sorted(v["altLabel"])),
+            hidden_labels=tuple(sorted(v["hiddenLabel"])),
+            broader=tuple(sorted(b[len(CONCEPT) :] for b in v["broader"] if b.startswith(CONCEPT))),
+            note=v["scopeNote"][0] if v["scopeNote"] else None,
+        )
+    return concepts
+
+
+def read_concepts(folder: Path | None = None) -> dict[str, Concept]:
+    """Read the concept scheme from every Turtle file of the ontology folder."""
+    folder = folder or ontology_dir()
+    data = b"\n".join(p.read_bytes() for p in sorted(folder.glob("*.ttl")))
+    return parse_concepts(data)
+
+
+@lru_cache(maxsize=1)
+def get_concepts() -> dict[str, Concept]:
+    """The project's concept scheme, read once per process."""
+    return read_concepts()
