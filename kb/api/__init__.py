@@ -1,0 +1,64 @@
+"""The HTTP API: ``create_app(store, queries, settings)`` builds it; nothing happens on import.
+
+Every route reads through the named queries (or, for ``/sparql``, runs the caller's query
+read-only); every answer is an envelope (data, meta) and every error a problem-details
+document. The serving process owns the embedded store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from kb import __version__
+from kb.queries import NamedQuery, Registry
+from kb.settings import Settings
+from kb.store import Store
+
+
+def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settings) -> FastAPI:
+    """Build the API over a store and a set of named queries."""
+    from kb.api.deps import Runner
+    from kb.api.errors import install_problem_handlers
+    from kb.api.routes import admin, articles, concepts, graph, health, sparql
+    from kb.api.routes import queries as queries_routes
+
+    runner = Runner(settings.query_workers, settings.query_timeout)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runner.close()
+
+    app = FastAPI(
+        title="Tumoral calcinosis of the spine: knowledge base",
+        version=__version__,
+        description=(
+            "Evidence read from PubMed abstracts about tumoral calcinosis of the spine: named "
+            "queries, articles, concepts, the co-occurrence network, and a read-only SPARQL "
+            "endpoint. Successful answers are {data, meta}; errors are RFC 9457 problem details."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    app.state.registry = Registry(store, queries)
+    app.state.runner = runner
+    install_problem_handlers(app)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
+        )
+    app.include_router(health.router)
+    app.include_router(queries_routes.router)
+    app.include_router(queries_routes.query_router(app.state.registry))
+    app.include_router(articles.router)
+    app.include_router(concepts.router)
+    app.include_router(graph.router)
+    app.include_router(sparql.router)
+    app.include_router(admin.router)
+    return app

@@ -1,0 +1,144 @@
+"""The SPARQL 1.1 Protocol endpoint, read-only: GET and POST (form and direct)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.datastructures import QueryParams
+
+from kb.api.deps import RunnerDep, SettingsDep, StoreDep
+from kb.api.errors import problem_response
+from kb.api.protocol import Dataset, decode_body, respond
+from kb.errors import QueryError, ReadOnlyError
+
+router = APIRouter(tags=["sparql"])
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+DESCRIPTION = """The SPARQL 1.1 Protocol, read-only. The default graph is the union of the named
+graphs unless `default-graph-uri`/`named-graph-uri` (or the query's FROM) say otherwise. Answers
+are chosen by `Accept` (q-values honoured) or `format`: SELECT as json, xml, csv, tsv; ASK as
+json, xml; CONSTRUCT/DESCRIBE as ttl, nt, jsonld, rdf. Updates, LOAD and SERVICE are refused
+(400). A query runs at most KB_QUERY_TIMEOUT seconds (then 503) and carries at most KB_ROW_CAP
+rows; a cut answer says so in the `KB-Truncated` header."""
+
+POST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "query": {"type": "string"},
+                        "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "required": ["query"],
+                }
+            },
+            DIRECT: {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.get("/sparql", summary="Run a SPARQL query (GET)", description=DESCRIPTION)
+async def sparql_get(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+    query: Annotated[str | None, Query(description="The SPARQL query.")] = None,
+    default_graph_uri: Annotated[
+        list[str] | None, Query(alias="default-graph-uri", description="The default graph(s).")
+    ] = None,
+    named_graph_uri: Annotated[
+        list[str] | None, Query(alias="named-graph-uri", description="The named graphs.")
+    ] = None,
+    format: Annotated[str | None, Query(description="json, xml, csv, tsv, ttl, ...")] = None,
+) -> Response:
+    """Answer a query given in the URL."""
+    if "update" in request.query_params:
+        raise ReadOnlyError("this endpoint is read-only, and an update is never sent by GET")
+    return await _answer(request, store, settings, runner, request.query_params, None)
+
+
+@router.post(
+    "/sparql",
+    summary="Run a SPARQL query (POST)",
+    description=DESCRIPTION,
+    openapi_extra=POST_BODY,
+)
+async def sparql_post(
+    request: Request, store: StoreDep, settings: SettingsDep, runner: RunnerDep
+) -> Response:
+    """Answer a query POSTed as a form or directly as application/sparql-query."""
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower()
+    body = await request.body()
+    if media == FORM:
+        form = parse_qs(decode_body(body, content_type), keep_blank_values=True)
+        if "update" in form:
+            raise ReadOnlyError("this endpoint is read-only: the update was not run")
+        params = QueryParams([*request.query_params.multi_items(), *_items(form)])
+        return await _answer(request, store, settings, runner, params, None)
+    if media == DIRECT:
+        text = decode_body(body, content_type)
+        return await _answer(request, store, settings, runner, request.query_params, text)
+    if media == UPDATE:
+        raise ReadOnlyError("this endpoint is read-only: SPARQL Update is refused")
+    return problem_response(
+        request,
+        415,
+        f"a query is POSTed as {FORM} or {DIRECT}, not {media or 'a body without a type'}",
+    )
+
+
+def _items(form: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(key, value) for key, values in form.items() for value in values]
+
+
+async def _answer(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+    params: QueryParams,
+    direct: str | None,
+) -> Response:
+    queries = params.getlist("query")
+    if direct is not None:
+        if queries:
+            raise QueryError("the query is in the body: do not give a query parameter as well")
+        queries = [direct]
+    if len(queries) != 1:
+        raise QueryError("give exactly one query" if queries else "no query given")
+    dataset = Dataset(
+        tuple(params.getlist("default-graph-uri")), tuple(params.getlist("named-graph-uri"))
+    )
+    cancel = threading.Event()
+    body, fmt, answer = await runner(
+        lambda: respond(
+            store,
+            queries[0],
+            dataset=dataset,
+            fmt=params.getlist("format"),
+            accept=request.headers.get("accept"),
+            row_cap=settings.row_cap,
+            base_iri=str(request.url.replace(query="", fragment="")),
+            cancel=cancel,
+        ),
+        cancel=cancel,
+    )
+    headers = {"Vary": "Accept"}
+    if answer.truncated:
+        headers["KB-Truncated"] = f"row-cap={settings.row_cap}"
+    media = fmt.media_type
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    return Response(body, media_type=media, headers=headers)
