@@ -409,11 +409,16 @@ def serve_command(host: str, port: int) -> None:
 
     from kb.api import create_app
     from kb.lock import announce_server
+    from kb.pipeline import ensure_ontology
     from kb.queries import read_queries
     from kb.settings import get_settings
+    from kb.store import OxigraphStore
 
     settings = get_settings()
     with _open_store() as store:
+        if isinstance(store, OxigraphStore) and ensure_ontology(store):
+            # A store written by an older version gets the summaries the queries start from.
+            click.echo("brought the store's ontology and article summaries up to date", err=True)
         app = create_app(store, read_queries(), settings)
         # Answer the whole-graph questions once, so the first visitors find them cached.
         threading.Thread(target=app.state.registry.warm, daemon=True).start()

@@ -58,7 +58,6 @@ ONTOLOGY_GRAPH = NamedNode(GRAPH + "ontology")
 RUNS_GRAPH = NamedNode(GRAPH + "runs")
 # Claims are shared by articles, so they are described once, here, not in each article graph.
 CLAIMS_GRAPH = NamedNode(GRAPH + "claims")
-SUMMARY_GRAPH = NamedNode(GRAPH + "summary")
 
 _PMID = re.compile(r"^[0-9]+$")
 _KEY = re.compile(r"^[0-9a-z][0-9a-z._-]*$")

@@ -225,6 +225,9 @@ def _assertion(g: _Graph, claims: _Graph, pmid: str, extractor: str, a: Assertio
     g.text(node, _tc("section"), a.section)
     g.text(node, _tc("sentence"), a.sentence)
     g.add(node, _tc("claim"), claim)
+    # The article's summary: one link per claim it makes, so a query goes from a claim
+    # straight to its articles without visiting each assertion (kept with the graph).
+    g.add(iris.article_iri(pmid), _tc("makesClaim"), claim)
     g.text(node, _tc("extractor"), extractor)
     g.add(node, _ns("prov", "wasAttributedTo"), iris.agent_iri(extractor))
     target = iris.target_iri(key)

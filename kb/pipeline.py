@@ -312,7 +312,11 @@ def ontology_quads(folder: Path | None = None) -> tuple[str, list[ox.Quad]]:
 
 
 def ensure_ontology(store: Store, folder: Path | None = None) -> bool:
-    """Load the ontology graph if it is missing or its files changed; True when it was loaded."""
+    """Load the ontology graph if it is missing or its files changed; True when it was loaded.
+
+    A new ontology may come with a new shape of the article graphs: the summaries derived
+    from them are brought up to date first (see ``backfill_summaries``).
+    """
     digest, quads = ontology_quads(folder)
     rows = store.select(
         f"SELECT ?h WHERE {{ GRAPH {iris.ONTOLOGY_GRAPH} "
@@ -320,8 +324,28 @@ def ensure_ontology(store: Store, folder: Path | None = None) -> bool:
     )
     if any(value_of(r["h"]) == digest for r in rows):
         return False
+    backfill_summaries(store)
     store.replace_graphs({iris.ONTOLOGY_GRAPH: quads})
     return True
+
+
+def backfill_summaries(store: Store, batch: int = 50_000) -> int:
+    """Give every article graph the summary links its assertions imply (``tc:makesClaim``).
+
+    The mapping writes them with each article; this brings graphs written before they
+    existed up to date (read first, then added in batches: Virtuoso cannot run the same
+    as one INSERT ... WHERE over variable graphs). Returns the number of links added.
+    """
+    makes_claim = iris.term("makesClaim")
+    rows = store.select(
+        f"SELECT DISTINCT ?g ?article ?claim WHERE {{ GRAPH ?g {{ "
+        f"?assertion {iris.term('sourceArticle')} ?article ; {iris.term('claim')} ?claim "
+        f"FILTER NOT EXISTS {{ ?article {makes_claim} ?claim }} }} }}"
+    )
+    links = [ox.Quad(r["article"], makes_claim, r["claim"], r["g"]) for r in rows]  # type: ignore[arg-type]
+    for start in range(0, len(links), batch):
+        store.add_quads(links[start : start + batch])
+    return len(links)
 
 
 # --- what the store holds ------------------------------------------------------------------

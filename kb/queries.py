@@ -238,9 +238,6 @@ def _check_parameters(query: NamedQuery, offset_lines: int) -> None:
         blocks = len(_values_block(var).findall(query.sparql))
         if param.multiple and not blocks:
             raise QueryError(f"{where}: list parameter {var!r} needs a 'VALUES ${var} {{ }}'")
-        if blocks and not param.multiple and not (param.required or param.default is not None):
-            # An empty block matches nothing: an omitted optional value would empty the answer.
-            raise QueryError(f"{where}: {var!r} is bound in place, so it needs a default")
 
 
 def _values_block(name: str) -> re.Pattern[str]:
@@ -358,12 +355,20 @@ def bind_params(query: NamedQuery, raw: Mapping[str, RawValue] | None = None) ->
 
 
 def prepare(query: NamedQuery, bound: Bound) -> str:
-    """The query text to run: the VALUES blocks of in-place parameters filled with terms."""
+    """The query text to run: the VALUES blocks of in-place parameters filled with terms.
+
+    An omitted single value leaves its variable unbound (``UNDEF``), so a pattern using it
+    matches any value; an empty list leaves its block empty, matching nothing.
+    """
     text = query.sparql
-    for name, terms in bound.blocks.items():
-        if not terms:
+    for name in sorted(query.in_place):
+        terms = bound.blocks.get(name, ())
+        if terms:
+            block = f"VALUES ${name} {{ {' '.join(str(t) for t in terms)} }}"
+        elif not query.params[name].multiple:
+            block = f"VALUES ${name} {{ UNDEF }}"
+        else:
             continue
-        block = f"VALUES ${name} {{ {' '.join(str(t) for t in terms)} }}"
         text = "".join(_interleave(_values_block(name).split(text), block))
     return text
 

@@ -119,6 +119,23 @@ def _check_article_graph(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable
                 message=f"an assertion in the graph of PMID {pmid} points to another article",
                 value=str(quad.object),
             )
+    yield from _check_summary(name, pmid, quads)
+
+
+def _check_summary(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable[Violation]:
+    """The article's tc:makesClaim links are exactly the claims of its assertions."""
+    made = {q.object for q in quads if q.predicate == iris.term("claim")}
+    summary = {q.object for q in quads if q.predicate == iris.term("makesClaim")}
+    for claim, message in [
+        *((c, "a claim of its assertions is missing from tc:makesClaim") for c in made - summary),
+        *((c, "tc:makesClaim names a claim none of its assertions makes") for c in summary - made),
+    ]:
+        yield Violation(
+            focus=name,
+            path=iris.term("makesClaim").value,
+            message=f"the graph of PMID {pmid}: {message}",
+            value=str(claim),
+        )
 
 
 def _violations(results: rdflib.Graph) -> list[Violation]:

@@ -106,7 +106,8 @@ def test_an_article_graph_without_its_article_or_with_a_stranger_is_named(
     article: list[ox.Quad],
 ) -> None:
     article_node = iris.article_iri(PMID)
-    headless = [q for q in article if q.subject != article_node]
+    summary = iris.term("makesClaim")
+    headless = [q for q in article if q.subject != article_node or q.predicate == summary]
     assert [v.message for v in check_article_graphs(headless)] == [
         f"the graph of PMID {PMID} lacks its tc:Article node"
     ]
@@ -115,6 +116,24 @@ def test_an_article_graph_without_its_article_or_with_a_stranger_is_named(
     problems = check_article_graphs([*article, *moved])
     assert problems and all(v.value and "/article/5" in v.value for v in problems)
     assert {v.path for v in problems} == {TC + "sourceArticle", TC + "about"}
+
+
+def test_a_summary_out_of_step_with_the_assertions_is_named(article: list[ox.Quad]) -> None:
+    summary = iris.term("makesClaim")
+    links = [q for q in article if q.predicate == summary]
+    assert links and check_article_graphs(article) == []
+    stale = ox.Quad(iris.article_iri(PMID), summary, iris.claim_iri("0" * 32), links[0].graph_name)
+    problems = check_article_graphs([*[q for q in article if q != links[0]], stale])
+    assert sorted((v.message, v.value) for v in problems) == [
+        (
+            f"the graph of PMID {PMID}: a claim of its assertions is missing from tc:makesClaim",
+            str(links[0].object),
+        ),
+        (
+            f"the graph of PMID {PMID}: tc:makesClaim names a claim none of its assertions makes",
+            str(stale.object),
+        ),
+    ]
 
 
 def _integer() -> ox.NamedNode:
