@@ -188,9 +188,11 @@ def timed(call: Callable[..., object], *args: object) -> float:
     return time.perf_counter() - started
 
 
-def bench_queries(path: Path, articles: int, requests: int, budget: float) -> None:
-    """Print cold and served latency for every named query."""
-    queries = read_queries()
+def bench_queries(
+    path: Path, articles: int, requests: int, budget: float, only: list[str] | None = None
+) -> None:
+    """Print cold and served latency for every named query (or those named in ``only``)."""
+    queries = {n: q for n, q in read_queries().items() if not only or n in only}
     store = OxigraphStore(path)
     registry = Registry(store, queries)
     pool = param_pool(articles, random.Random(11))
@@ -302,12 +304,15 @@ def main() -> None:
     parser.add_argument("--http-requests", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--budget", type=float, default=20.0, help="Seconds of cold runs a query.")
+    parser.add_argument(
+        "--query", action="append", dest="only", help="Measure only this named query (repeatable)."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         path = args.store or Path(scratch) / "store"
         if not path.exists():
             build_store(path, args.articles)
-        bench_queries(path, args.articles, args.requests, args.budget)
+        bench_queries(path, args.articles, args.requests, args.budget, args.only)
         bench_articles(path, args.articles, args.http_requests, args.threads)
 
 
