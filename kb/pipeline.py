@@ -285,7 +285,8 @@ def _record_run(store: Store, summary: IngestSummary, quiet: bool = False) -> No
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    """The time now, in UTC, to the microsecond: runs started within a second still sort."""
+    return datetime.now(UTC)
 
 
 # --- the ontology graph --------------------------------------------------------------------
