@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from pyoxigraph import NamedNode
 
@@ -77,10 +78,15 @@ def term(local: str) -> NamedNode:
 
 def vocab(curie: str) -> NamedNode:
     """A term of a vocabulary of ``PREFIXES`` by CURIE (``dcterms:title``, ``rdf:type``)."""
+    return _expand(curie, PREFIXES, "not a CURIE of a known prefix")
+
+
+def _expand(curie: str, namespaces: Mapping[str, str], refusal: str) -> NamedNode:
+    """``prefix:local`` as the IRI of ``namespaces[prefix]``, or ValueError naming ``refusal``."""
     prefix, _, local = curie.partition(":")
-    if prefix not in PREFIXES or not local:
-        raise ValueError(f"not a CURIE of a known prefix: {curie!r}")
-    return NamedNode(PREFIXES[prefix] + local)
+    if prefix not in namespaces or not local:
+        raise ValueError(f"{refusal}: {curie!r}")
+    return NamedNode(namespaces[prefix] + local)
 
 
 def article_iri(pmid: str) -> NamedNode:
@@ -172,10 +178,7 @@ def mesh_iri(ui: str) -> NamedNode:
 
 def external_iri(curie: str) -> NamedNode:
     """A resolvable IRI for a CURIE of vocabulary.tsv (``MESH:D002114``, ``DOID:182``)."""
-    prefix, _, local = curie.partition(":")
-    if prefix not in EXTERNAL or not local:
-        raise ValueError(f"unknown identifier prefix in {curie!r}")
-    return NamedNode(EXTERNAL[prefix] + local)
+    return _expand(curie, EXTERNAL, "unknown identifier prefix")
 
 
 def pubmed_url(pmid: str) -> NamedNode:
