@@ -115,9 +115,16 @@ class _Stored:
 
 
 def new_run_id(label: str, now: datetime) -> str:
-    """A unique run id that sorts by time: ``ingest-20250101t100000z-3f2a1c``."""
+    """A unique run id whose time sorts to the microsecond: ``RUN_ORDER`` orders runs started
+    within the same second by it (``ingest-20250101t100000123456z-3f2a1c``)."""
     slug = re.sub(r"[^0-9a-z]+", "-", label.lower()).strip("-") or "run"
-    return f"{slug}-{now:%Y%m%dt%H%M%Sz}-{secrets.token_hex(3)}"
+    return f"{slug}-{now:%Y%m%dt%H%M%S%f}z-{secrets.token_hex(3)}"
+
+
+#: Newest run first: by start time (stored to the second), then by the time in the run id.
+RUN_ORDER = (
+    'DESC(?started) DESC(REPLACE(STR(?run), "^.*/[a-z0-9-]*-([0-9]{8}t[0-9]+z)-[0-9a-f]+$", "$1"))'
+)
 
 
 def ingest_records(
@@ -407,7 +414,7 @@ def last_run(store: Store) -> IngestSummary | None:
                          tc:articlesDeleted ?deleted ; tc:recordsRejected ?rejected }}
             OPTIONAL {{ ?run prov:wasAssociatedWith/rdfs:label ?extractor }}
           }}
-        }} ORDER BY DESC(?started) DESC(STR(?run)) LIMIT 1"""
+        }} ORDER BY {RUN_ORDER} LIMIT 1"""
     )
     if not rows:
         return None

@@ -18,7 +18,7 @@ from pydantic import Field
 from kb import iris
 from kb.mapping import TRUE, integer, run_to_quads
 from kb.models import Frozen
-from kb.pipeline import IngestSummary, RunStatus
+from kb.pipeline import RUN_ORDER, IngestSummary, RunStatus
 from kb.store import Row, Store, value_of
 
 XSD_DATE = ox.NamedNode(iris.PREFIXES["xsd"] + "date")
@@ -203,7 +203,7 @@ def read_refresh_state(store: Store, query: str) -> RefreshState:
 
     pending = store.select(
         PROLOG + f"SELECT ?pmid WHERE {{ GRAPH {iris.RUNS_GRAPH} {{ "
-        f"{{ SELECT ?run WHERE {{ {completed} }} ORDER BY DESC(?started) DESC(STR(?run)) "
+        f"{{ SELECT ?run WHERE {{ {completed} }} ORDER BY {RUN_ORDER} "
         "LIMIT 1 } ?run tc:pendingArticle ?pmid } }"
     )
     swept = _datetime(latest("?started", "?run tc:swept true ."))
@@ -240,7 +240,7 @@ def list_runs(store: Store, limit: int = 20) -> list[RunInfo]:
         "prov:startedAtTime ?started . "
         + " ".join(f"OPTIONAL {{ ?run {p} ?{n} }}" for n, p in optional.items())
         + f" OPTIONAL {{ ?run tc:errorMessage ?error }} }} }} GROUP BY ?run ?status ?started "
-        f"{names} ORDER BY DESC(?started) DESC(STR(?run)) LIMIT {int(limit)}"
+        f"{names} ORDER BY {RUN_ORDER} LIMIT {int(limit)}"
     )
     return [_run_info(row, counts) for row in rows]
 

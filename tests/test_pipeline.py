@@ -398,3 +398,26 @@ def test_a_dump_without_graphs_needs_a_graph_and_a_remote_context_is_refused(
     remote.write_text('{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "http://ex/s"}')
     with pytest.raises(InputError, match="not valid jsonld"):
         load(OxigraphStore(), remote)
+
+
+def test_runs_started_within_one_second_list_in_the_order_they_ran(any_store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from kb.mapping import date_time
+    from kb.pipeline import new_run_id
+    from kb.runs import list_runs
+
+    second = datetime(2026, 1, 1, 10, 0, 5, tzinfo=UTC)
+    # the later run's label sorts first, so only the time in its id can put it first
+    earlier = new_run_id("refresh", second.replace(microsecond=1000))
+    later = new_run_id("ingest", second.replace(microsecond=999000))
+    quads = []
+    for run_id in (earlier, later):
+        node = iris.run_iri(run_id)
+        quads += [
+            ox.Quad(node, iris.vocab("rdf:type"), iris.term("IngestRun"), iris.RUNS_GRAPH),
+            ox.Quad(node, iris.term("status"), ox.Literal("completed"), iris.RUNS_GRAPH),
+            ox.Quad(node, iris.vocab("prov:startedAtTime"), date_time(second), iris.RUNS_GRAPH),
+        ]
+    any_store.add_quads(quads)
+    assert [r.run_id for r in list_runs(any_store)] == [later, earlier]
