@@ -49,6 +49,19 @@ def integer(value: int) -> Literal:
     return _typed(int(value), "integer")
 
 
+# PMIDs stay below this (kb.models.PMID_PATTERN), so a listing key is year and PMID in one.
+PMID_SPAN = 10**9
+
+
+def listing_key(pmid: str, year: int | None) -> int:
+    """The article's place in lists, newest first: the year (0 if unknown) times 10**9 plus
+    the PMID. One integer the store sorts without reading anything else (``tc:listingKey``)."""
+    number = int(pmid)
+    if not 0 < number < PMID_SPAN:
+        raise ValueError(f"PMID {pmid} does not fit a listing key")
+    return (year or 0) * PMID_SPAN + number
+
+
 def date_time(value: datetime) -> Literal:
     """An xsd:dateTime literal in UTC, to the second: every store (Virtuoso too) gives this
     lexical form back unchanged. Runs within one second are ordered by their ids."""
@@ -106,7 +119,10 @@ def to_quads(article: Article, extraction: Extraction | None = None) -> list[Qua
     _article(g, article)
     if extraction is not None:
         _extraction(g, claims, article.pmid, extraction)
-    return [*g.quads, *claims.quads]
+    made = [q.object for q in g.quads if q.predicate == _tc("claim")]
+    key = listing_key(article.pmid, article.pub_date.year)
+    summary = summary_quads(g.graph, iris.article_iri(article.pmid), key, made)  # type: ignore[arg-type]
+    return [*g.quads, *summary, *claims.quads]
 
 
 def deletion_quads(pmid: str) -> list[Quad]:
@@ -128,6 +144,7 @@ def _article(g: _Graph, a: Article) -> None:
     if a.pub_date.year is not None:
         g.add(s, _ns("fabio", "hasPublicationYear"), _typed(f"{a.pub_date.year:04d}", "gYear"))
         g.add(s, _tc("year"), integer(a.pub_date.year))
+    g.add(s, _tc("listingKey"), integer(listing_key(a.pmid, a.pub_date.year)))
     for language in a.languages:
         g.text(s, _ns("dcterms", "language"), language)
     g.text(s, _ns("bibo", "doi"), a.doi)
@@ -205,6 +222,20 @@ def _extraction(g: _Graph, claims: _Graph, pmid: str, x: Extraction) -> None:
         _assertion(g, claims, pmid, x.extractor, assertion)
 
 
+def summary_quads(
+    graph: NamedNode, article: NamedNode, key: int, claims: Iterable[NamedNode]
+) -> list[Quad]:
+    """The article's summary of its evidence: one link per claim it makes, and its listing key
+    on each claim, so a query goes from a concept to its articles, ranked, without visiting an
+    assertion or an article (``backfill_summaries`` writes the same for older graphs)."""
+    g = _Graph(graph)
+    listed = integer(key)
+    for claim in claims:
+        g.add(article, _tc("makesClaim"), claim)
+        g.add(claim, _tc("claimedByKey"), listed)
+    return list(g.quads)
+
+
 def _assertion(g: _Graph, claims: _Graph, pmid: str, extractor: str, a: Assertion) -> None:
     if not 0 <= a.start <= a.end <= len(a.sentence):
         raise ValueError(
@@ -224,9 +255,6 @@ def _assertion(g: _Graph, claims: _Graph, pmid: str, extractor: str, a: Assertio
     g.text(node, _tc("section"), a.section)
     g.text(node, _tc("sentence"), a.sentence)
     g.add(node, _tc("claim"), claim)
-    # The article's summary: one link per claim it makes, so a query goes from a claim
-    # straight to its articles without visiting each assertion (kept with the graph).
-    g.add(iris.article_iri(pmid), _tc("makesClaim"), claim)
     g.text(node, _tc("extractor"), extractor)
     g.add(node, _ns("prov", "wasAttributedTo"), iris.agent_iri(extractor))
     target = iris.target_iri(key)

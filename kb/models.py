@@ -138,10 +138,15 @@ class HistoryDate(Frozen):
 RETRACTION_TYPE = "Retracted Publication"
 
 
+# What PubMed issues: no leading zero, and below 10**9 (about 4 x 10**7 in 2026), which the
+# listing key of ontology/README.md relies on.
+PMID_PATTERN = r"^[1-9][0-9]{0,8}$"
+
+
 class Article(Frozen):
     """One PubMed article (or book chapter), as much of it as the knowledge base keeps."""
 
-    pmid: str = Field(pattern=r"^[0-9]+$")
+    pmid: str = Field(pattern=PMID_PATTERN)
     version: int = Field(1, ge=1)
     title: str = ""
     vernacular_title: str | None = None

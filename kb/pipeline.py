@@ -14,7 +14,14 @@ import pyoxigraph as ox
 
 from kb import iris
 from kb.errors import KBError, StoreError
-from kb.mapping import deletion_quads, run_to_quads, to_quads
+from kb.mapping import (
+    deletion_quads,
+    integer,
+    listing_key,
+    run_to_quads,
+    summary_quads,
+    to_quads,
+)
 from kb.models import Article, Deletion, Extraction, Frozen, Rejection, content_hash
 from kb.store import Row, Store, value_of
 
@@ -338,22 +345,37 @@ def ensure_ontology(store: Store, folder: Path | None = None) -> bool:
 
 
 def backfill_summaries(store: Store, batch: int = 50_000) -> int:
-    """Give every article graph the summary links its assertions imply (``tc:makesClaim``).
+    """Give every article graph written before its summary existed the summary the mapping
+    now writes with it (``tc:listingKey``, ``tc:makesClaim``, ``tc:claimedByKey``).
 
-    The mapping writes them with each article; this brings graphs written before they
-    existed up to date (read first, then added in batches: Virtuoso cannot run the same
-    as one INSERT ... WHERE over variable graphs). Returns the number of links added.
+    Read first, then added in batches: Virtuoso cannot run the same as one INSERT ... WHERE
+    over variable graphs. Returns the number of quads added.
     """
-    makes_claim = iris.term("makesClaim")
     rows = store.select(
-        f"SELECT DISTINCT ?g ?article ?claim WHERE {{ GRAPH ?g {{ "
-        f"?assertion {iris.term('sourceArticle')} ?article ; {iris.term('claim')} ?claim "
-        f"FILTER NOT EXISTS {{ ?article {makes_claim} ?claim }} }} }}"
+        iris.sparql_prolog()
+        + """SELECT ?g ?article ?pmid ?year ?claim WHERE { GRAPH ?g {
+          ?article a tc:Article ; dcterms:identifier ?pmid .
+          FILTER NOT EXISTS { ?article tc:listingKey ?key }
+          OPTIONAL { ?article tc:year ?year }
+          OPTIONAL { ?assertion tc:sourceArticle ?article ; tc:claim ?claim }
+        } }"""
     )
-    links = [ox.Quad(r["article"], makes_claim, r["claim"], r["g"]) for r in rows]  # type: ignore[arg-type]
-    for start in range(0, len(links), batch):
-        store.add_quads(links[start : start + batch])
-    return len(links)
+    claims: dict[tuple[ox.NamedNode, ox.NamedNode, str, str | None], list[ox.NamedNode]] = {}
+    for row in rows:
+        graph, article, claim = row["g"], row["article"], row.get("claim")
+        if not isinstance(graph, ox.NamedNode) or not isinstance(article, ox.NamedNode):
+            continue  # only named graphs and articles are summarised
+        year, pmid = value_of(row.get("year")), value_of(row["pmid"]) or ""
+        made = claims.setdefault((graph, article, pmid, year), [])
+        made += [claim] if isinstance(claim, ox.NamedNode) else []
+    quads: list[ox.Quad] = []
+    for (graph, article, pmid, year), made in claims.items():
+        key = listing_key(pmid, int(year) if year else None)
+        quads.append(ox.Quad(article, iris.term("listingKey"), integer(key), graph))
+        quads += summary_quads(graph, article, key, dict.fromkeys(made))
+    for start in range(0, len(quads), batch):
+        store.add_quads(quads[start : start + batch])
+    return len(quads)
 
 
 # --- what the store holds ------------------------------------------------------------------

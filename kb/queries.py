@@ -101,6 +101,11 @@ class Header(Frozen):
     description: str = ""
     tags: tuple[str, ...] = ()
     params: dict[str, Param] = Field(default_factory=dict)
+    paged: bool = Field(
+        False,
+        description="The query pages itself: its one 'LIMIT n OFFSET m' is set to the page "
+        "asked for (and left out for the whole answer), and it projects ?total.",
+    )
 
     @model_validator(mode="after")
     def _names(self) -> Header:
@@ -134,11 +139,25 @@ class NamedQuery(Frozen):
         return self.header.params
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which rows of an answer to hand out."""
+
+    limit: int
+    offset: int = 0
+
+
 class Table(Frozen):
     """The answer of a named query: column names and rows of plain values."""
 
     columns: tuple[str, ...]
     rows: tuple[dict[str, Value], ...]
+    total: int | None = Field(None, description="Rows in the whole answer, if these are a page.")
+
+    def window(self, page: Page) -> Table:
+        """One page of this (whole) answer."""
+        rows = self.rows[page.offset : page.offset + page.limit]
+        return Table(columns=self.columns, rows=rows, total=len(self.rows))
 
     def to_csv(self) -> str:
         """Write the table as CSV text with a header line."""
@@ -238,6 +257,14 @@ def _check_parameters(query: NamedQuery, offset_lines: int) -> None:
         blocks = len(_values_block(var).findall(query.sparql))
         if param.multiple and not blocks:
             raise QueryError(f"{where}: list parameter {var!r} needs a 'VALUES ${var} {{ }}'")
+    if query.header.paged:
+        if len(_PAGE_CLAUSE.findall(query.sparql)) != 1:
+            raise QueryError(f"{where}: a paged query needs exactly one 'LIMIT n OFFSET m'")
+        if "total" not in plain:
+            raise QueryError(f"{where}: a paged query projects ?total, the whole answer's size")
+
+
+_PAGE_CLAUSE = re.compile(r"\bLIMIT\s+[0-9]+\s+OFFSET\s+[0-9]+\b", re.IGNORECASE)
 
 
 def _values_block(name: str) -> re.Pattern[str]:
@@ -354,13 +381,17 @@ def bind_params(query: NamedQuery, raw: Mapping[str, RawValue] | None = None) ->
     return Bound(scalars=scalars, blocks=blocks)
 
 
-def prepare(query: NamedQuery, bound: Bound) -> str:
+def prepare(query: NamedQuery, bound: Bound, page: Page | None = None) -> str:
     """The query text to run: the VALUES blocks of in-place parameters filled with terms.
 
     An omitted single value leaves its variable unbound (``UNDEF``), so a pattern using it
-    matches any value; an empty list leaves its block empty, matching nothing.
+    matches any value; an empty list leaves its block empty, matching nothing. A paged query
+    gets the page's LIMIT and OFFSET, or none for the whole answer.
     """
     text = query.sparql
+    if query.header.paged:
+        clause = f"LIMIT {int(page.limit)} OFFSET {int(page.offset)}" if page else ""
+        text = _PAGE_CLAUSE.sub(clause, text, count=1)
     for name in sorted(query.in_place):
         terms = bound.blocks.get(name, ())
         if terms:
@@ -407,15 +438,30 @@ def to_value(term: Term | None) -> Value:
     return str(term)
 
 
-def execute(store: Store, query: NamedQuery, bound: Bound) -> Table:
-    """Run a bound named query; the parameters' own columns are left out of the answer."""
-    result = store.query(prepare(query, bound), bound.scalars)
+def execute(store: Store, query: NamedQuery, bound: Bound, page: Page | None = None) -> Table:
+    """Run a bound named query; the parameters' own columns are left out of the answer.
+
+    A paged query answers the page asked for (the whole answer without one), with the
+    whole answer's size (its ?total column) as the table's total.
+    """
+    result = store.query(prepare(query, bound, page), bound.scalars)
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError(f"{query.source}: a named query must be a SELECT")
     names = [v.value for v in result.variables]
     columns = tuple(n for n in names if n not in query.params)
     rows = tuple({c: to_value(s[c]) for c in columns} for s in result)
-    return Table(columns=columns, rows=rows)
+    if not query.header.paged:
+        return Table(columns=columns, rows=rows)
+    totals = [row.pop("total") for row in rows]
+    columns = tuple(c for c in columns if c != "total")
+    if page is None:
+        return Table(columns=columns, rows=rows, total=len(rows))
+    if not rows and page.offset:
+        # Past the end: the page says nothing of the size; its first row does.
+        first = execute(store, query, bound, Page(1))
+        return Table(columns=columns, rows=(), total=first.total)
+    total = totals[0] if rows else 0
+    return Table(columns=columns, rows=rows, total=total if isinstance(total, int) else None)
 
 
 class Registry:
@@ -442,11 +488,21 @@ class Registry:
         except KeyError:
             raise QueryError(f"no named query {name!r} (see /queries)") from None
 
-    def run(self, name: str, params: Mapping[str, RawValue] | None = None) -> Table:
-        """Answer a named query with caller values (strings, lists, or typed values)."""
+    def run(
+        self, name: str, params: Mapping[str, RawValue] | None = None, page: Page | None = None
+    ) -> Table:
+        """Answer a named query with caller values (strings, lists, or typed values): the
+        whole answer, or one page of it. A paged query has the store read only that page;
+        any other is answered whole (once, cached) and cut."""
         query = self.get(name)
         bound = bind_params(query, params)
-        key = (name, bound.key)
+        if page is not None and not query.header.paged:
+            return self._answer(query, bound, None).window(page)
+        return self._answer(query, bound, page)
+
+    def _answer(self, query: NamedQuery, bound: Bound, page: Page | None) -> Table:
+        """The answer from the cache, or from the store (and then cached)."""
+        key = (query.name, bound.key, page)
         with self._lock:
             if self.store.generation != self._generation:
                 self._cache.clear()
@@ -455,7 +511,7 @@ class Registry:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        table = execute(self.store, query, bound)
+        table = execute(self.store, query, bound, page)
         with self._lock:
             # A write that landed while the query ran makes its answer unsafe to keep.
             if self.store.generation == generation:

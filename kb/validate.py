@@ -10,8 +10,9 @@ import rdflib
 from pydantic import Field
 
 from kb import iris
+from kb.mapping import integer, listing_key, summary_quads
 from kb.models import Frozen
-from kb.store import Store
+from kb.store import Store, value_of
 
 SH = rdflib.Namespace(iris.PREFIXES["sh"])
 RDF_TYPE = iris.vocab("rdf:type")
@@ -122,19 +123,29 @@ def _check_article_graph(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable
     yield from _check_summary(name, pmid, quads)
 
 
+SUMMARY = frozenset(iris.term(t) for t in ("listingKey", "makesClaim", "claimedByKey"))
+
+
 def _check_summary(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable[Violation]:
-    """The article's tc:makesClaim links are exactly the claims of its assertions."""
-    made = {q.object for q in quads if q.predicate == iris.term("claim")}
-    summary = {q.object for q in quads if q.predicate == iris.term("makesClaim")}
-    for claim, message in [
-        *((c, "a claim of its assertions is missing from tc:makesClaim") for c in made - summary),
-        *((c, "tc:makesClaim names a claim none of its assertions makes") for c in summary - made),
+    """The article's summary is exactly what the mapping derives from the rest of its graph."""
+    article, graph = iris.article_iri(pmid), ox.NamedNode(name)
+    if not any(q.subject == article and q.predicate == RDF_TYPE for q in quads):
+        return
+    years = [int(value_of(q.object) or 0) for q in quads if q.predicate == iris.term("year")]
+    key = listing_key(pmid, years[0] if years else None)
+    made = dict.fromkeys(q.object for q in quads if q.predicate == iris.term("claim"))
+    expected = {ox.Quad(article, iris.term("listingKey"), integer(key), graph)}
+    expected.update(summary_quads(graph, article, key, made))  # type: ignore[arg-type]
+    present = {q for q in quads if q.predicate in SUMMARY}
+    for quad, message in [
+        *((q, "its summary lacks what its assertions imply") for q in expected - present),
+        *((q, "its summary says what its assertions do not") for q in present - expected),
     ]:
         yield Violation(
-            focus=name,
-            path=iris.term("makesClaim").value,
+            focus=value_of(quad.subject) or name,
+            path=quad.predicate.value,
             message=f"the graph of PMID {pmid}: {message}",
-            value=str(claim),
+            value=str(quad.object),
         )
 
 

@@ -8,9 +8,17 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from kb import iris
-from kb.mapping import deletion_quads, issued, region_of_level, run_to_quads, to_quads
+from kb.mapping import (
+    deletion_quads,
+    issued,
+    listing_key,
+    region_of_level,
+    run_to_quads,
+    to_quads,
+)
 from kb.models import AbstractSection, Article, Author, Extraction, PubDate
 from kb.pipeline import IngestSummary
 from tests.articles import SENTENCE, assertion, full_article, full_extraction
@@ -235,7 +243,7 @@ _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
 
 @st.composite
 def _articles(draw: st.DrawFn) -> tuple[Article, Extraction]:
-    pmid = str(draw(st.integers(1, 10**9)))
+    pmid = str(draw(st.integers(1, 10**9 - 1)))
     sentence = draw(_text)
     start = draw(st.integers(0, len(sentence)))
     end = draw(st.integers(start, len(sentence)))
@@ -297,3 +305,30 @@ def test_writing_an_article_twice_leaves_the_same_graph(pair: tuple[Article, Ext
     first = set(store.quads())
     store.replace_graphs({graph: to_quads(article, extraction)})
     assert set(store.quads()) == first == set(to_quads(article, extraction))
+
+
+def test_listing_keys_order_articles_by_year_then_pmid() -> None:
+    keys = [
+        listing_key("39000000", 2019),
+        listing_key("11474353", 2001),
+        listing_key("11474354", 2001),
+        listing_key("5", None),
+    ]
+    assert sorted(keys, reverse=True) == [keys[0], keys[2], keys[1], keys[3]]
+    assert keys[1] == 2001_011474353 and keys[3] == 5
+    with pytest.raises(ValueError, match="does not fit"):
+        listing_key("1000000000", 2020)
+
+
+@pytest.mark.parametrize("pmid", ["0", "012", "1000000000", "12a"])
+def test_a_pmid_pubmed_would_not_issue_is_refused_by_the_record(pmid: str) -> None:
+    with pytest.raises(ValidationError, match="pmid"):
+        Article(pmid=pmid)
+
+
+def test_each_claim_of_an_article_carries_its_listing_key() -> None:
+    quads = to_quads(full_article("11474353"), full_extraction("11474353"))
+    (key,) = [q.object for q in quads if q.predicate == iris.term("listingKey")]
+    claims = {q.object for q in quads if q.predicate == iris.term("claim")}
+    keyed = {q.subject: q.object for q in quads if q.predicate == iris.term("claimedByKey")}
+    assert claims and set(keyed) == claims and set(keyed.values()) == {key}

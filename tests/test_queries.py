@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from kb.models import Article, Extraction, PubDate
 from kb.pipeline import ensure_ontology
 from kb.queries import (
     NamedQuery,
+    Page,
     Registry,
     Table,
     bind_params,
@@ -395,6 +397,67 @@ def test_articles_by_concept_follow_narrower_concepts_and_optional_filters(
     assert [r["pmid"] for r in absent] == ["90000003", "11474353"]  # newest first
     either = rows(registry, "articles-by-concept", concept=enhancement)
     assert {r["pmid"] for r in either} == {"90000002", "90000003", "11474353"}
+
+
+PAGED = """#+ summary: Articles, paged
+#+ paged: true
+PREFIX tc: <https://w3id.org/tckb/ontology#>
+SELECT ?key ?total WHERE {
+  { SELECT (COUNT(*) AS ?total) WHERE { ?a tc:listingKey ?k } }
+  { SELECT ?key WHERE { ?a tc:listingKey ?key } ORDER BY DESC(?key) LIMIT 10 OFFSET 0 }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (PAGED.replace(" LIMIT 10 OFFSET 0", ""), "exactly one 'LIMIT n OFFSET m'"),
+        (
+            PAGED.replace(" ?total WHERE", " WHERE").replace(
+                "COUNT(*) AS ?total", "COUNT(*) AS ?n"
+            ),
+            "projects ?total",
+        ),
+    ],
+    ids=["no-page-clause", "no-total"],
+)
+def test_a_paged_query_without_its_page_clause_or_total_is_refused(text: str, reason: str) -> None:
+    assert parse_named_query("paged", PAGED).header.paged
+    with pytest.raises(QueryError, match=re.escape(reason)):
+        parse_named_query("paged", text, source="paged.rq")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, q in QUERIES.items() if q.header.paged))
+def test_every_page_of_a_paged_query_is_a_slice_of_its_whole_answer(
+    sample: Registry, name: str
+) -> None:
+    params = {"concept": "lesion/tumoral-calcinosis"} if "concept" in QUERIES[name].params else {}
+    whole = sample.run(name, params)
+    assert whole.total == len(whole.rows) > 7  # enough to need several pages
+    for page in (Page(3), Page(3, 3), Page(5, len(whole.rows) - 2), Page(3, len(whole.rows) + 4)):
+        table = sample.run(name, params, page)
+        assert table.total == len(whole.rows)
+        assert table.rows == whole.rows[page.offset : page.offset + page.limit]
+
+
+def test_an_unpaged_query_asked_for_a_page_is_cut_from_its_cached_whole(
+    registry: Registry,
+) -> None:
+    whole = registry.run("timeline")
+    assert not QUERIES["timeline"].header.paged and whole.total is None
+    page = registry.run("timeline", page=Page(2, 1))
+    assert page.rows == whole.rows[1:3] and page.total == len(whole.rows)
+
+
+def test_articles_by_concept_pages_leave_out_retracted_articles_unless_asked(
+    registry: Registry,
+) -> None:
+    concept = {"concept": "finding/t1-hypointense"}
+    kept = registry.run("articles-by-concept", concept, Page(100))
+    every = registry.run("articles-by-concept", {**concept, "include_retracted": True}, Page(100))
+    assert kept.total == len(kept.rows) < every.total == len(every.rows)
+    assert {r["pmid"] for r in kept.rows} < {r["pmid"] for r in every.rows}
 
 
 def test_article_evidence_lists_every_assertion_with_its_sentence(registry: Registry) -> None:

@@ -7,13 +7,12 @@ import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 
 from kb.errors import ParameterError, QueryTimeoutError
-from kb.queries import RawValue, Registry, Table, Value
+from kb.queries import Page, RawValue, Registry
 from kb.settings import Settings
 from kb.store import Store
 
@@ -47,18 +46,6 @@ class Runner:
     def close(self) -> None:
         """Stop taking work; queries already running finish in the background."""
         self.executor.shutdown(wait=False, cancel_futures=True)
-
-
-@dataclass(frozen=True)
-class Page:
-    """Which slice of an answer to hand out."""
-
-    limit: int
-    offset: int
-
-    def slice(self, table: Table) -> list[dict[str, Value]]:
-        """The rows of this page."""
-        return list(table.rows[self.offset : self.offset + self.limit])
 
 
 def _from_state(name: str) -> Callable[[Request], Any]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from kb.api.deps import PageDep, ParamsDep, RegistryDep, RunnerDep
 from kb.api.models import Envelope, Meta, QueryInfo, QueryParam, Row
 from kb.api.protocol import Format, choose_format
-from kb.queries import NamedQuery, Param, Registry, Table
+from kb.queries import NamedQuery, Param, Registry
 
 router = APIRouter(tags=["queries"])
 
@@ -63,21 +63,19 @@ async def answer_table(
 ) -> Envelope[list[Row]] | Response:
     """Run a named query and hand out one page of it, as JSON or CSV."""
     chosen = choose_format(TABLE_OFFERS, fmt, request.headers.get("accept"), "a table")
-    table = await runner(registry.run, name, params)
-    rows = page.slice(table)
+    table = await runner(registry.run, name, params, page)
     if chosen.name == "csv":
-        text = Table(columns=table.columns, rows=tuple(rows)).to_csv()
-        return Response(text, media_type="text/csv; charset=utf-8")
+        return Response(table.to_csv(), media_type="text/csv; charset=utf-8")
     meta = Meta(
         query=name,
         params=params,
         columns=list(table.columns),
-        total=len(table.rows),
+        total=table.total,
         limit=page.limit,
         offset=page.offset,
         generation=registry.store.generation,
     )
-    return Envelope(data=rows, meta=meta)
+    return Envelope(data=list(table.rows), meta=meta)
 
 
 def _openapi_params(query: NamedQuery) -> list[dict[str, Any]]:
