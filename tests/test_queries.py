@@ -282,9 +282,9 @@ def test_a_bad_parameter_value_is_refused_naming_the_parameter(
 def test_values_become_typed_terms_and_defaults_apply() -> None:
     bound = bind_params(QUERIES["cooccurrence"], {"min_articles": "2", "polarity": "absent"})
     assert bound.scalars["min_articles"] == ox.Literal(2)
-    assert bound.scalars["polarity"] == ox.Literal("absent")
     assert bound.scalars["role_a"] == ox.Literal("finding")
-    assert bound.blocks["include_retracted"] == (ox.Literal(False),)  # bound in place
+    assert bound.blocks["polarity"] == (ox.Literal("absent"),)  # bound in place
+    assert bound.blocks["include_retracted"] == (ox.Literal(False),)
 
 
 def test_an_omitted_single_value_bound_in_place_matches_any_value(registry: Registry) -> None:
