@@ -403,7 +403,6 @@ def serve_command(host: str, port: int) -> None:
     This process owns the embedded store while it serves: other kb commands that write to
     it (refresh) hand their work to the server instead of opening the store themselves.
     """
-    import threading
 
     import uvicorn
 
@@ -421,7 +420,7 @@ def serve_command(host: str, port: int) -> None:
             click.echo("brought the store's ontology and article summaries up to date", err=True)
         app = create_app(store, read_queries(), settings)
         # Answer the whole-graph questions once, so the first visitors find them cached.
-        threading.Thread(target=app.state.registry.warm, daemon=True).start()
+        app.state.registry.warm_in_background()
         # KB_HOME/serve.json tells kb refresh where to hand its work while this runs.
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         with announce_server(settings.home, f"http://{local}:{port}"):

@@ -27,6 +27,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -469,6 +470,8 @@ class Registry:
 
     Answers are keyed by the store's write generation: any write this process makes clears
     them, so whole-graph aggregates cost one evaluation per change of the data, not per call.
+    Callers asking the same question while it is being answered wait for that one answer
+    instead of asking the store again.
     """
 
     def __init__(
@@ -480,6 +483,7 @@ class Registry:
         self._cache_size = cache_size
         self._generation = store.generation
         self._lock = threading.Lock()
+        self._pending: dict[tuple[object, ...], Future[Table]] = {}
 
     def get(self, name: str) -> NamedQuery:
         """The named query, or QueryError naming the ones there are."""
@@ -501,7 +505,7 @@ class Registry:
         return self._answer(query, bound, page)
 
     def _answer(self, query: NamedQuery, bound: Bound, page: Page | None) -> Table:
-        """The answer from the cache, or from the store (and then cached)."""
+        """The answer from the cache, from a caller already asking, or from the store."""
         key = (query.name, bound.key, page)
         with self._lock:
             if self.store.generation != self._generation:
@@ -511,14 +515,43 @@ class Registry:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        table = execute(self.store, query, bound, page)
+            asked = (generation, *key)
+            pending = self._pending.get(asked)
+            if pending is not None:
+                waiting = True
+            else:
+                pending = self._pending[asked] = Future()
+                waiting = False
+        if waiting:
+            return pending.result()
+        try:
+            table = execute(self.store, query, bound, page)
+        except BaseException as exc:
+            with self._lock:
+                del self._pending[asked]
+            pending.set_exception(exc)
+            raise
         with self._lock:
+            del self._pending[asked]
             # A write that landed while the query ran makes its answer unsafe to keep.
             if self.store.generation == generation:
                 self._cache[key] = table
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
+        pending.set_result(table)
         return table
+
+    def holds(self, name: str, params: Mapping[str, RawValue] | None = None) -> bool:
+        """Whether the whole answer to this question is cached for the store as it is now."""
+        key = (name, bind_params(self.get(name), params).key, None)
+        with self._lock:
+            return self.store.generation == self._generation and key in self._cache
+
+    def warm_in_background(self) -> threading.Thread:
+        """Start answering the questions without parameters in a thread of their own."""
+        thread = threading.Thread(target=self.warm, name="kb-warm", daemon=True)
+        thread.start()
+        return thread
 
     def warm(self) -> list[str]:
         """Answer every query that needs no parameter with its defaults, to fill the cache."""

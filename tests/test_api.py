@@ -97,6 +97,7 @@ def test_every_named_query_answers_over_http_with_its_defaults(
         ("/queries/articles-by-concept", {"concept": "finding/t1-hypointense"}),  # paged
         ("/articles", {"concept": "finding/t1-hypointense", "include_retracted": "true"}),
         ("/articles", {"concept": "finding/t1-hypointense", "polarity": "present"}),
+        ("/articles", {}),  # paged too
     ],
 )
 def test_a_named_query_pages_its_answer(

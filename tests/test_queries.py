@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -458,6 +461,47 @@ def test_articles_by_concept_pages_leave_out_retracted_articles_unless_asked(
     every = registry.run("articles-by-concept", {**concept, "include_retracted": True}, Page(100))
     assert kept.total == len(kept.rows) < every.total == len(every.rows)
     assert {r["pmid"] for r in kept.rows} < {r["pmid"] for r in every.rows}
+
+
+class _HeldStore(OxigraphStore):
+    """A real store whose queries wait for a go, and which counts them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
+        self.go = threading.Event()
+
+    def query(self, sparql: str, bindings: object = None) -> object:
+        self.asked += 1
+        self.go.wait(timeout=30)
+        return super().query(sparql, bindings)  # type: ignore[arg-type]
+
+
+def test_callers_asking_the_same_question_at_once_share_one_answer() -> None:
+    store = _HeldStore()
+    store.oxigraph.extend(fixture_store().quads())
+    registry = Registry(store, QUERIES)
+    with ThreadPoolExecutor(4) as pool:
+        answers = [pool.submit(registry.run, "timeline") for _ in range(4)]
+        time.sleep(0.3)  # all four are asking; the first is held by the store
+        store.go.set()
+        tables = [a.result(timeout=30) for a in answers]
+    assert store.asked == 1 and all(t == tables[0] for t in tables) and tables[0].rows
+    registry.run("timeline", {"include_retracted": True})
+    assert store.asked == 2  # another question is asked of the store
+
+
+def test_a_failed_answer_reaches_every_caller_waiting_for_it_and_is_not_kept() -> None:
+    store = _HeldStore()
+    registry = Registry(store, QUERIES)
+    store.close()  # every query now fails
+    with ThreadPoolExecutor(3) as pool:
+        answers = [pool.submit(registry.run, "timeline") for _ in range(3)]
+        time.sleep(0.3)
+        store.go.set()
+        errors = [a.exception(timeout=30) for a in answers]
+    assert all(e is not None for e in errors) and store.asked == 1
+    assert not registry.holds("timeline")
 
 
 def test_article_evidence_lists_every_assertion_with_its_sentence(registry: Registry) -> None:

@@ -553,6 +553,31 @@ def test_refresh_beside_kb_serve_runs_in_the_server_and_prints_its_result(
     assert not (home / "store").exists()  # nor for the re-extraction
 
 
+def test_a_refresh_in_the_server_answers_the_whole_graph_questions_again_at_once(
+    fake: FakeEutils, tmp_path: Path
+) -> None:
+    from kb.api import create_app
+
+    settings = get_settings(
+        home=tmp_path / "kb", eutils_url=fake.url, ncbi_api_key="test-key", admin_token=TOKEN
+    )
+    app = create_app(OxigraphStore(), read_queries(), settings)
+    registry: Registry = app.state.registry
+    registry.warm()
+    assert registry.holds("timeline") and registry.run("timeline").rows == ()
+    with serve(app) as url:
+        answer = httpx.post(
+            f"{url}/admin/refresh", json={}, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        assert answer.status_code == 200
+        deadline = time.monotonic() + 60
+        while not registry.holds("timeline") and time.monotonic() < deadline:
+            time.sleep(0.05)  # warmed in a thread of its own, after the answer
+    assert registry.holds("timeline") and registry.holds("imaging-findings")
+    years = registry.run("timeline").rows
+    assert sum(int(row["articles"] or 0) for row in years) == len(fake.pubmed.records)  # type: ignore[call-overload]
+
+
 def test_the_admin_endpoints_refuse_a_missing_or_wrong_token_as_problem_details(
     served: tuple[str, OxigraphStore, Path],
 ) -> None:

@@ -21,6 +21,7 @@ from kb.api.errors import problem_response
 from kb.api.models import Envelope
 from kb.errors import EutilsError, LockedError
 from kb.jobs import run_reextract, run_refresh
+from kb.queries import Registry
 from kb.refresh import ReextractRequest, RefreshRequest
 from kb.runs import RefreshRun, RunInfo, list_runs
 
@@ -52,13 +53,22 @@ JOB_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def _job(request: Request, work: Callable[[], RefreshRun]) -> Envelope[RefreshRun] | JSONResponse:
-    """Run a job; answer its record, or problem details when it could not run or failed."""
+    """Run a job; answer its record, or problem details when it could not run or failed.
+
+    A job that wrote has emptied the answer cache: the questions without parameters are
+    answered again at once, so that the first visitors after it do not wait for them.
+    """
+    registry: Registry = request.app.state.registry
+    before = registry.store.generation
     try:
         return Envelope(data=work())
     except LockedError as exc:
         return problem_response(request, 409, str(exc), title="Already running", kind="locked")
     except EutilsError as exc:  # the run is recorded failed; the watermark stays
         return problem_response(request, 502, str(exc), title="E-utilities failed", kind="eutils")
+    finally:
+        if registry.store.generation != before:
+            registry.warm_in_background()
 
 
 @router.post(
