@@ -59,6 +59,7 @@ class QueryInfo(BaseModel):
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     params: list[QueryParam] = Field(default_factory=list)
+    paged: bool = Field(False, description="The store reads only the page asked for.")
     url: str = Field(description="Where to ask it.")
 
 

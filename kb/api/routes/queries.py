@@ -37,6 +37,7 @@ def describe(query: NamedQuery) -> QueryInfo:
             QueryParam(name=name, **p.model_dump(exclude={"enum"}), enum=_enum(p))
             for name, p in query.params.items()
         ],
+        paged=query.header.paged,
         url=f"/queries/{query.name}",
     )
 
