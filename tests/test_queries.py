@@ -483,7 +483,7 @@ def test_callers_asking_the_same_question_at_once_share_one_answer() -> None:
     registry = Registry(store, QUERIES)
     with ThreadPoolExecutor(4) as pool:
         answers = [pool.submit(registry.run, "timeline") for _ in range(4)]
-        time.sleep(0.3)  # all four are asking; the first is held by the store
+        time.sleep(1.0)  # all four are asking by now; the first is held by the store
         store.go.set()
         tables = [a.result(timeout=30) for a in answers]
     assert store.asked == 1 and all(t == tables[0] for t in tables) and tables[0].rows
@@ -497,7 +497,7 @@ def test_a_failed_answer_reaches_every_caller_waiting_for_it_and_is_not_kept() -
     store.close()  # every query now fails
     with ThreadPoolExecutor(3) as pool:
         answers = [pool.submit(registry.run, "timeline") for _ in range(3)]
-        time.sleep(0.3)
+        time.sleep(1.0)  # all three are asking by now
         store.go.set()
         errors = [a.exception(timeout=30) for a in answers]
     assert all(e is not None for e in errors) and store.asked == 1
