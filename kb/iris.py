@@ -145,6 +145,13 @@ def claim_iri(claim_key: str) -> NamedNode:
     return NamedNode(f"{DATA}claim/{_check(claim_key, _KEY, 'key')}")
 
 
+def claim_pair_iri(first: NamedNode, second: NamedNode) -> NamedNode:
+    """Two claims one article makes together, in either order (``tc:ClaimPair``)."""
+    keys = sorted(claim.value.removeprefix(f"{DATA}claim/") for claim in (first, second))
+    checked = (_check(key, _KEY, "claim key") for key in keys)
+    return NamedNode(f"{DATA}claim-pair/{'/'.join(checked)}")
+
+
 def run_iri(run_id: str) -> NamedNode:
     """An ingest, extraction or refresh run (a prov:Activity)."""
     return NamedNode(f"{DATA}run/{_check(run_id, _KEY, 'run id')}")

@@ -120,8 +120,11 @@ def to_quads(article: Article, extraction: Extraction | None = None) -> list[Qua
     if extraction is not None:
         _extraction(g, claims, article.pmid, extraction)
     made = [q.object for q in g.quads if q.predicate == _tc("claim")]
+    assertions = extraction.assertions if extraction and not article.is_retracted else ()
+    paired = [iris.claim_iri(a.claim_key) for a in assertions if is_paired(a.role, a.scope)]
     key = listing_key(article.pmid, article.pub_date.year)
-    summary = summary_quads(g.graph, iris.article_iri(article.pmid), key, made)  # type: ignore[arg-type]
+    article_node = iris.article_iri(article.pmid)
+    summary = summary_quads(g.graph, article_node, key, made, paired)  # type: ignore[arg-type]
     return [*g.quads, *summary, *claims.quads]
 
 
@@ -222,18 +225,41 @@ def _extraction(g: _Graph, claims: _Graph, pmid: str, x: Extraction) -> None:
         _assertion(g, claims, pmid, x.extractor, assertion)
 
 
+def is_paired(role: str | None, scope: str | None) -> bool:
+    """Whether the summary pairs claims of this role and scope: the findings in the patients
+    (what ``queries/signature.rq`` matches; pairs grow with the square of their number)."""
+    return role == "finding" and scope == "patient"
+
+
 def summary_quads(
-    graph: NamedNode, article: NamedNode, key: int, claims: Iterable[NamedNode]
+    graph: NamedNode,
+    article: NamedNode,
+    key: int,
+    claims: Iterable[NamedNode],
+    paired: Iterable[NamedNode] = (),
 ) -> list[Quad]:
-    """The article's summary of its evidence: one link per claim it makes, and its listing key
-    on each claim, so a query goes from a concept to its articles, ranked, without visiting an
-    assertion or an article (``backfill_summaries`` writes the same for older graphs)."""
-    g = _Graph(graph)
+    """The article's summary of its evidence, in its graph: one link per claim it makes and its
+    listing key on each claim, so a query goes from a concept to its articles, ranked, without
+    visiting an assertion or an article; and its listing key on each pair of the ``paired``
+    claims (the findings in its patients, none for a retracted article), so a query ranks the
+    articles sharing two findings or more without counting the many that share one.
+
+    The pairs are described in the claims graph (``tc:pairs``), shared like the claims.
+    ``backfill_summaries`` writes the same for older graphs."""
+    g, shared = _Graph(graph), _Graph(iris.CLAIMS_GRAPH)
     listed = integer(key)
     for claim in claims:
         g.add(article, _tc("makesClaim"), claim)
         g.add(claim, _tc("claimedByKey"), listed)
-    return list(g.quads)
+    findings = sorted(set(paired), key=lambda claim: claim.value)
+    for i, first in enumerate(findings):
+        for second in findings[i + 1 :]:
+            pair = iris.claim_pair_iri(first, second)
+            g.add(pair, _tc("pairedByKey"), listed)
+            shared.add(pair, RDF_TYPE, _tc("ClaimPair"))
+            shared.add(pair, _tc("pairs"), first)
+            shared.add(pair, _tc("pairs"), second)
+    return [*g.quads, *shared.quads]
 
 
 def _assertion(g: _Graph, claims: _Graph, pmid: str, extractor: str, a: Assertion) -> None:

@@ -17,6 +17,7 @@ from kb.errors import KBError, StoreError
 from kb.mapping import (
     deletion_quads,
     integer,
+    is_paired,
     listing_key,
     run_to_quads,
     summary_quads,
@@ -345,37 +346,54 @@ def ensure_ontology(store: Store, folder: Path | None = None) -> bool:
 
 
 def backfill_summaries(store: Store, batch: int = 50_000) -> int:
-    """Give every article graph written before its summary existed the summary the mapping
-    now writes with it (``tc:listingKey``, ``tc:makesClaim``, ``tc:claimedByKey``).
+    """Write every article graph the summary the mapping now writes with it (``tc:listingKey``,
+    ``tc:makesClaim``, ``tc:claimedByKey``, ``tc:pairedByKey``), for graphs written before
+    some of it existed: what a graph has already is written again, changing nothing.
 
     Read first, then added in batches: Virtuoso cannot run the same as one INSERT ... WHERE
-    over variable graphs. Returns the number of quads added.
+    over variable graphs. Returns the number of summary quads written.
     """
     rows = store.select(
         iris.sparql_prolog()
-        + """SELECT ?g ?article ?pmid ?year ?claim WHERE { GRAPH ?g {
+        + """SELECT ?g ?article ?pmid ?year ?retracted ?claim ?role ?scope WHERE { GRAPH ?g {
           ?article a tc:Article ; dcterms:identifier ?pmid .
-          FILTER NOT EXISTS { ?article tc:listingKey ?key }
           OPTIONAL { ?article tc:year ?year }
-          OPTIONAL { ?assertion tc:sourceArticle ?article ; tc:claim ?claim }
+          OPTIONAL { ?article tc:retracted ?retracted }
+          OPTIONAL {
+            ?assertion tc:sourceArticle ?article ; tc:claim ?claim .
+            OPTIONAL { ?assertion tc:role ?role }
+            OPTIONAL { ?assertion tc:scope ?scope }
+          }
         } }"""
     )
-    claims: dict[tuple[ox.NamedNode, ox.NamedNode, str, str | None], list[ox.NamedNode]] = {}
+    articles: dict[tuple[ox.NamedNode, ox.NamedNode, str, str | None], _Made] = {}
     for row in rows:
         graph, article, claim = row["g"], row["article"], row.get("claim")
         if not isinstance(graph, ox.NamedNode) or not isinstance(article, ox.NamedNode):
             continue  # only named graphs and articles are summarised
         year, pmid = value_of(row.get("year")), value_of(row["pmid"]) or ""
-        made = claims.setdefault((graph, article, pmid, year), [])
-        made += [claim] if isinstance(claim, ox.NamedNode) else []
+        made = articles.setdefault((graph, article, pmid, year), _Made())
+        if isinstance(claim, ox.NamedNode):
+            made.claims[claim] = None
+            role, scope = value_of(row.get("role")), value_of(row.get("scope"))
+            if is_paired(role, scope) and value_of(row.get("retracted")) not in ("true", "1"):
+                made.paired[claim] = None
     quads: list[ox.Quad] = []
-    for (graph, article, pmid, year), made in claims.items():
+    for (graph, article, pmid, year), made in articles.items():
         key = listing_key(pmid, int(year) if year else None)
         quads.append(ox.Quad(article, iris.term("listingKey"), integer(key), graph))
-        quads += summary_quads(graph, article, key, dict.fromkeys(made))
+        quads += summary_quads(graph, article, key, made.claims, made.paired)
     for start in range(0, len(quads), batch):
         store.add_quads(quads[start : start + batch])
     return len(quads)
+
+
+@dataclass
+class _Made:
+    """The claims an article makes, and those its summary pairs (each once, in order)."""
+
+    claims: dict[ox.NamedNode, None] = field(default_factory=dict)
+    paired: dict[ox.NamedNode, None] = field(default_factory=dict)
 
 
 # --- what the store holds ------------------------------------------------------------------

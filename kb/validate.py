@@ -10,9 +10,9 @@ import rdflib
 from pydantic import Field
 
 from kb import iris
-from kb.mapping import integer, listing_key, summary_quads
+from kb.mapping import TRUE, integer, is_paired, listing_key, summary_quads
 from kb.models import Frozen
-from kb.store import Store, value_of
+from kb.store import Store, Term, value_of
 
 SH = rdflib.Namespace(iris.PREFIXES["sh"])
 RDF_TYPE = iris.vocab("rdf:type")
@@ -123,7 +123,9 @@ def _check_article_graph(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable
     yield from _check_summary(name, pmid, quads)
 
 
-SUMMARY = frozenset(iris.term(t) for t in ("listingKey", "makesClaim", "claimedByKey"))
+SUMMARY = frozenset(
+    iris.term(t) for t in ("listingKey", "makesClaim", "claimedByKey", "pairedByKey")
+)
 
 
 def _check_summary(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable[Violation]:
@@ -133,9 +135,14 @@ def _check_summary(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable[Viola
         return
     years = [int(value_of(q.object) or 0) for q in quads if q.predicate == iris.term("year")]
     key = listing_key(pmid, years[0] if years else None)
-    made = dict.fromkeys(q.object for q in quads if q.predicate == iris.term("claim"))
+    made = dict.fromkeys(
+        q.object
+        for q in quads
+        if q.predicate == iris.term("claim") and isinstance(q.object, ox.NamedNode)
+    )
     expected = {ox.Quad(article, iris.term("listingKey"), integer(key), graph)}
-    expected.update(summary_quads(graph, article, key, made))  # type: ignore[arg-type]
+    summary = summary_quads(graph, article, key, made, _paired(article, graph, quads))
+    expected.update(q for q in summary if q.graph_name == graph)
     present = {q for q in quads if q.predicate in SUMMARY}
     for quad, message in [
         *((q, "its summary lacks what its assertions imply") for q in expected - present),
@@ -147,6 +154,22 @@ def _check_summary(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable[Viola
             message=f"the graph of PMID {pmid}: {message}",
             value=str(quad.object),
         )
+
+
+def _paired(article: ox.NamedNode, graph: ox.NamedNode, quads: list[ox.Quad]) -> list[ox.NamedNode]:
+    """The claims the summary of an article pairs (none if it is retracted)."""
+    if ox.Quad(article, iris.term("retracted"), TRUE, graph) in set(quads):
+        return []
+    said: dict[Term, dict[ox.NamedNode, Term]] = {}
+    for quad in quads:
+        said.setdefault(quad.subject, {})[quad.predicate] = quad.object
+    role, scope, claim = iris.term("role"), iris.term("scope"), iris.term("claim")
+    return [
+        made
+        for statement in said.values()
+        if isinstance(made := statement.get(claim), ox.NamedNode)
+        and is_paired(value_of(statement.get(role)), value_of(statement.get(scope)))
+    ]
 
 
 def _violations(results: rdflib.Graph) -> list[Violation]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import combinations
 
 import pyoxigraph as ox
 import pytest
@@ -332,3 +333,33 @@ def test_each_claim_of_an_article_carries_its_listing_key() -> None:
     claims = {q.object for q in quads if q.predicate == iris.term("claim")}
     keyed = {q.subject: q.object for q in quads if q.predicate == iris.term("claimedByKey")}
     assert claims and set(keyed) == claims and set(keyed.values()) == {key}
+
+
+def test_the_findings_in_the_patients_are_paired_with_the_listing_key() -> None:
+    findings = ("finding/t1-hypointense", "finding/t2-hypointense", "finding/mass-lesion")
+    extraction = Extraction(
+        pmid="11474353",
+        extractor="test/1",
+        assertions=(
+            *(assertion(c, polarity="present") for c in findings),
+            assertion("finding/bone-erosion", scope="background"),  # not in the patients
+            assertion("condition/neoplasm", role="misdiagnosis", polarity="present"),
+        ),
+    )
+    live = to_quads(Article(pmid="11474353", pub_date=PubDate(year=2001)), extraction)
+    (key,) = [q.object for q in live if q.predicate == iris.term("listingKey")]
+    keyed = {q.subject: q.object for q in live if q.predicate == iris.term("pairedByKey")}
+    concept_of = {
+        q.subject: iris.concept_id(q.object)  # type: ignore[arg-type]
+        for q in live
+        if q.graph_name == iris.CLAIMS_GRAPH and q.predicate == iris.term("concept")
+    }
+    members: dict[object, set[str]] = {}
+    for q in live:
+        if q.predicate == iris.term("pairs"):
+            members.setdefault(q.subject, set()).add(concept_of[q.object])
+    assert sorted(map(sorted, members.values())) == sorted(map(sorted, combinations(findings, 2)))
+    assert set(keyed) == set(members) and set(keyed.values()) == {key}
+    assert {q.graph_name for q in live if q.predicate == iris.term("pairs")} == {iris.CLAIMS_GRAPH}
+    retracted = to_quads(full_article(), extraction)  # full_article is retracted
+    assert not [q for q in retracted if q.predicate == iris.term("pairedByKey")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 import time
@@ -19,8 +20,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from kb import iris
 from kb.cli import cli
 from kb.errors import ParameterError, QueryError
-from kb.mapping import quads_by_graph, to_quads
-from kb.models import Article, Extraction, PubDate
+from kb.mapping import deletion_quads, listing_key, quads_by_graph, to_quads
+from kb.models import Article, CommentCorrection, Extraction, PubDate
 from kb.pipeline import ensure_ontology
 from kb.queries import (
     NamedQuery,
@@ -608,6 +609,91 @@ def test_signature_lists_the_hundred_best_ranked_newest_first_among_equals() -> 
         "finding/t1-hypointense:present finding/t2-hypointense:present",
         "finding/t2-hypointense:present finding/t1-hypointense:present",
     }
+
+
+FINDINGS = [f"finding/{n}" for n in ("t1-hypointense", "t2-hypointense", "mass-lesion")]
+FINDINGS += ["finding/contrast-enhancement", "finding/bone-erosion"]
+Reported = dict[str, tuple[int, frozenset[tuple[str, str]], bool]]
+
+
+def _many_cases(count: int = 500) -> tuple[OxigraphStore, Reported]:
+    """A store of articles each reporting one to five of FINDINGS in their patients (one in 17
+    retracted), and what each reported: listing key, findings, retracted or not."""
+    rng = random.Random(5)
+    store = OxigraphStore()
+    ensure_ontology(store)
+    reported: Reported = {}
+    for number in range(count):
+        pmid = str(70000000 + number)
+        seen = {(c, rng.choice(["present", "present", "absent"])) for c in FINDINGS}
+        items = frozenset(rng.sample(sorted(seen), rng.randint(1, 5)))
+        withdrawn = CommentCorrection(ref_type="RetractionIn", pmid="1")
+        year = rng.randint(1980, 2020)
+        article = Article(
+            pmid=pmid,
+            pub_date=PubDate(year=year),
+            comments_corrections=(withdrawn,) if number % 17 == 0 else (),
+        )
+        background = assertion(rng.choice(FINDINGS), polarity="present", scope="background")
+        found = (*(assertion(c, polarity=p) for c, p in sorted(items)), background)
+        extraction = Extraction(pmid=pmid, extractor="test/1", assertions=found)
+        store.replace_graphs({iris.article_graph(pmid): to_quads(article, extraction)})
+        reported[pmid] = (listing_key(pmid, year), items, number % 17 == 0)
+    return store, reported
+
+
+def _ranked(
+    reported: Reported, present: list[str], absent: list[str], least: int, retracted: bool
+) -> list[tuple[str, int, int]]:
+    """The signature answer counted in Python: most shared first, then the newest."""
+    want = {(c, "present") for c in present} | {(c, "absent") for c in absent}
+    against = {(c, "absent") for c in present} | {(c, "present") for c in absent}
+    rows = [
+        (len(items & want), len(items & against), key, pmid)
+        for pmid, (key, items, gone) in reported.items()
+        if (retracted or not gone) and len(items & want) >= least
+    ]
+    rows.sort(key=lambda row: (-row[0], -row[2]))
+    return [(pmid, shared, contradicted) for shared, contradicted, _, pmid in rows[:100]]
+
+
+PATIENTS = [
+    (FINDINGS[:2], FINDINGS[3:4], 1, False),
+    (FINDINGS[:3], [], 1, False),
+    (FINDINGS[1:4], FINDINGS[4:], 1, False),
+    (FINDINGS[:2], FINDINGS[3:4], 2, False),
+    (FINDINGS[:3], FINDINGS[3:], 3, False),
+    (FINDINGS[:2], FINDINGS[3:4], 1, True),
+    (FINDINGS[:3], [], 2, True),
+]
+
+
+def test_signature_ranks_many_cases_as_counting_their_findings_would() -> None:
+    store, reported = _many_cases()
+    for patient in PATIENTS[:2]:  # the best-ranked case of each is deleted
+        best = _ranked(reported, *patient)[0][0]
+        store.add_quads(deletion_quads(best))
+        reported[best] = (*reported[best][:2], True)
+    registry = Registry(store, QUERIES)
+
+    def answer(present: list[str], absent: list[str], least: int, retracted: bool) -> object:
+        asked = {"present": present, "absent": absent, "min_shared": least}
+        table = registry.run("signature", {**asked, "include_retracted": retracted})
+        return [(r["pmid"], r["shared"], r["contradicted"]) for r in table.rows]
+
+    for patient in PATIENTS:
+        assert answer(*patient) == _ranked(reported, *patient), patient
+    # Where at least 100 live articles share two findings, the ranking is read from the pairs
+    # of the summaries: without the listing keys on the claims (what the other way reads), it
+    # is the same. Retracted articles asked for are ranked the other way, and go with the keys.
+    sharing_two = [p for p in PATIENTS[:3] if len(_ranked(reported, p[0], p[1], 2, False)) == 100]
+    assert len(sharing_two) == 3
+    store.update(
+        f"DELETE WHERE {{ GRAPH ?g {{ ?claim <{iris.term('claimedByKey').value}> ?key }} }}"
+    )
+    for patient in [*sharing_two, *PATIENTS[3:5]]:
+        assert answer(*patient) == _ranked(reported, *patient), patient
+    assert answer(*PATIENTS[5]) == []
 
 
 # --- the cache follows the store ------------------------------------------------------------

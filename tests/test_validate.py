@@ -133,6 +133,28 @@ def test_a_summary_out_of_step_with_the_assertions_is_named(article: list[ox.Qua
     ]
 
 
+def test_a_pair_the_summary_lacks_or_a_retracted_article_pairs_is_named(
+    article: list[ox.Quad],
+) -> None:
+    paired_by = iris.term("pairedByKey")
+    full = full_extraction(PMID)
+    two = full.model_copy(
+        update={"assertions": (*full.assertions, assertion("finding/mass-lesion"))}
+    )
+    live = to_quads(full_article(PMID, comments_corrections=(), publication_types=()), two)
+    pairs = [q for q in live if q.predicate == paired_by]
+    assert pairs and check_article_graphs(live) == []
+    lacking = [q for q in live if q != pairs[0]]
+    assert [(v.path, v.message) for v in check_article_graphs(lacking)] == [
+        (paired_by.value, f"the graph of PMID {PMID}: its summary lacks what its assertions imply")
+    ]
+    stray = ox.Quad(pairs[0].subject, paired_by, pairs[0].object, article[0].graph_name)
+    retracted = [*article, stray]  # full_article is retracted: it pairs nothing
+    assert [(v.path, v.message) for v in check_article_graphs(retracted)] == [
+        (paired_by.value, f"the graph of PMID {PMID}: its summary says what its assertions do not")
+    ]
+
+
 def test_a_listing_key_that_is_not_the_articles_year_and_pmid_is_named(
     article: list[ox.Quad],
 ) -> None:
