@@ -20,9 +20,11 @@ run: $(STAMP)
 	$(BIN)/kb ingest --sample
 	$(BIN)/kb serve
 
+## Lint, format check, and the layering contract (pyproject's [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check kb ingest tests bench
 	$(BIN)/ruff format --check kb ingest tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,6 +1,6 @@
 """Latency of every named query, and requests/s of /articles/{pmid}, on a synthetic store.
 
-Builds an on-disk Oxigraph store of synthetic articles mapped by the real ``kb.mapping``
+Builds an on-disk Oxigraph store of synthetic articles mapped by the real ``kb.graph.article``
 (about 8 assertions each, 1% retracted), then measures, in one run:
 
 - per named query, ``cold``: the engine answering with no cache (what the first request
@@ -38,10 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-import httpx  # noqa: E402
+import httpx
 
-from kb.mapping import to_quads  # noqa: E402
-from kb.models import (  # noqa: E402
+from kb.graph.article import to_quads
+from kb.graph.ontology import ensure_ontology
+from kb.models import (
     Article,
     Assertion,
     CommentCorrection,
@@ -51,10 +52,10 @@ from kb.models import (  # noqa: E402
     PubDate,
     Study,
 )
-from kb.pipeline import ensure_ontology  # noqa: E402
-from kb.queries import Page, RawValue, Registry, bind_params, execute, read_queries  # noqa: E402
-from kb.store import OxigraphStore  # noqa: E402
-from kb.vocabulary import get_concepts  # noqa: E402
+from kb.query.named import RawValue, read_queries
+from kb.query.registry import Page, Registry, bind_params, execute
+from kb.store import OxigraphStore
+from kb.vocabulary import get_concepts
 
 FIRST_PMID = 50_000_000
 TARGET_MS = 100.0
@@ -131,7 +132,7 @@ def synthetic_article(pmid: int, rng: random.Random) -> tuple[Article, Extractio
 
 
 def build_store(path: Path, articles: int) -> None:
-    """Map synthetic articles with kb.mapping and bulk-load them into an on-disk store."""
+    """Map synthetic articles with kb.graph.article and bulk-load them into an on-disk store."""
     started = time.perf_counter()
     store = OxigraphStore(path)
     ensure_ontology(store)

@@ -27,10 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.files import iter_file_records, sample_path  # noqa: E402
-from kb.extract import extract_article  # noqa: E402
-from kb.models import Article  # noqa: E402
-from kb.text import split_sentences, tokenize  # noqa: E402
+from ingest.files import iter_file_records
+from kb.extraction.extract import extract_article
+from kb.extraction.text import split_sentences, tokenize
+from kb.models import Article
+from kb.resources import sample_path
 
 SHARED = Path(os.environ.get("KB_SHARED", ROOT.parent / "shared"))
 SOURCES = (

@@ -38,15 +38,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-import pyoxigraph as ox  # noqa: E402
+import pyoxigraph as ox
 
-from ingest.eutils import EutilsClient  # noqa: E402
-from kb import iris  # noqa: E402
-from kb.archive import RecordArchive  # noqa: E402
-from kb.refresh import Stopwatch, refresh, stored_pmids  # noqa: E402
-from kb.runs import RefreshRun, write_run  # noqa: E402
-from kb.store import OxigraphStore  # noqa: E402
-from tests.fake_eutils import FakeEutils  # noqa: E402
+from ingest.eutils import EutilsClient
+from kb import iris
+from kb.jobs.archive import RecordArchive
+from kb.jobs.refresh import refresh
+from kb.jobs.runs import Run, write_run
+from kb.jobs.write import Stopwatch, stored_pmids
+from kb.store import OxigraphStore
+from tests.support.fake_eutils import FakeEutils
 
 QUERY = "tumoral calcinosis spine"
 FIRST_PMID = 10_000_000
@@ -55,10 +56,13 @@ KEY = re.compile(r"(/id/assertion/[0-9a-z]+)")
 
 
 def templates(assertions: int) -> list[tuple[str, str]]:
-    """The sample's article graphs as N-Quads text with their PMIDs, read the real way, each
-    cut to its record and its first ``assertions`` assertions."""
-    from ingest.files import iter_file_records, sample_path
-    from kb.pipeline import ingest_records
+    """Return the sample's article graphs as N-Quads text with their PMIDs.
+
+    They are read the real way, each cut to its record and its first ``assertions`` assertions.
+    """
+    from ingest.files import iter_file_records
+    from kb.jobs.ingest import ingest_records
+    from kb.resources import sample_path
 
     store = OxigraphStore()
     ingest_records(store, iter_file_records(sample_path()))
@@ -96,7 +100,7 @@ def build_store(
     path: Path, articles: int, assertions: int, today: date
 ) -> tuple[OxigraphStore, float, int]:
     """Bulk-load a store of ``articles`` articles with a completed refresh run of today."""
-    from kb.pipeline import ensure_ontology
+    from kb.graph.ontology import ensure_ontology
 
     began = time.perf_counter()
     store = OxigraphStore(path)
@@ -106,8 +110,10 @@ def build_store(
     started = datetime(today.year, today.month, today.day, tzinfo=UTC)
     write_run(
         store,
-        RefreshRun(
+        Run(
             run_id="refresh-bench-baseline",
+            kind="refresh",
+            label="refresh",
             query=QUERY,
             started=started,
             ended=started,

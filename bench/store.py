@@ -1,7 +1,7 @@
 """Oxigraph on disk against rdflib's in-memory Dataset: load time, size, memory, query latency.
 
 Synthetic articles (about 8 assertions each, concepts drawn from the real scheme) are mapped by
-kb.mapping and written through the real pipeline (kb.pipeline.ingest_records) into an on-disk
+kb.graph.article and written through the real pipeline (kb.jobs.ingest_records) into an on-disk
 Oxigraph store, and parsed into an rdflib Dataset (its SPARQL engine over the union of graphs).
 Each engine and size runs in its own process, so peak memory is its own. Query latency is the
 median of several runs of four representative queries, before and after Oxigraph's optimize().
@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb import iris  # noqa: E402
-from kb.models import (  # noqa: E402
+from kb import iris
+from kb.models import (
     AbstractSection,
     Article,
     Assertion,
@@ -184,7 +184,8 @@ def peak_mib() -> float:
 
 def run_oxigraph(size: int, repeats: int, folder: Path) -> dict[str, object]:
     """Load through the pipeline into an on-disk store, then time the queries."""
-    from kb.pipeline import Extractor, ingest_records
+    from kb.extraction import Extractor
+    from kb.jobs.ingest import ingest_records
     from kb.store import OxigraphStore
 
     extractor = Extractor("bench/1.0", lambda a: synthetic_one(int(a.pmid) - BASE_PMID)[1])
@@ -212,8 +213,8 @@ def run_rdflib(size: int, repeats: int) -> dict[str, object]:
     import pyoxigraph as ox
     import rdflib
 
-    from kb.mapping import to_quads
-    from kb.pipeline import ontology_quads
+    from kb.graph.article import to_quads
+    from kb.graph.ontology import ontology_quads
 
     warnings.simplefilter("ignore", DeprecationWarning)  # rdflib 7.6 warns about itself
     data = ox.serialize(

@@ -5,12 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -23,6 +20,18 @@ from ingest.eutils_docs import (
     read_esearch,
     returned_pmids,
 )
+from ingest.pacing import RateLimiter, backoff_delay, parse_retry_after
+from ingest.windows import (
+    DATETYPES,
+    FIRST_DAY,
+    LAST_DAY,
+    SEARCH_CAP,
+    SearchPart,
+    SearchResult,
+    format_date,
+    parse_date_bound,
+    split_window,
+)
 from kb import __version__
 from kb.errors import EutilsError, IncompleteResponseError, RateLimitedError
 from kb.models import Article, Deletion, Record
@@ -30,142 +39,7 @@ from kb.settings import NCBI_EUTILS, Settings
 
 log = logging.getLogger(__name__)
 
-# PubMed's esearch (and efetch on the history server) cannot page past this many records.
-SEARCH_CAP = 9_999
-BATCH_SIZE = 200
-DATETYPES = frozenset({"edat", "mdat", "pdat", "crdt"})
-# The bounds a date window opens with when the caller gives none: wide, and fixed, so a
-# split search asks the same windows every time and an offline replay finds them.
-FIRST_DAY = date(1800, 1, 1)
-LAST_DAY = date(2999, 12, 31)
-
-
-def parse_date_bound(text: str, *, end: bool) -> date:
-    """Read YYYY, YYYY/MM or YYYY/MM/DD (or with dashes) as the first or last day it covers.
-
-    >>> parse_date_bound("2020/02", end=True)
-    datetime.date(2020, 2, 29)
-    """
-    parts = text.strip().replace("-", "/").split("/")
-    try:
-        numbers = [int(p) for p in parts]
-        if len(numbers) == 3:
-            return date(*numbers)
-        if len(numbers) == 2:
-            first = date(numbers[0], numbers[1], 1)
-            return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1) if end else first
-        if len(numbers) == 1:
-            return date(numbers[0], 12, 31) if end else date(numbers[0], 1, 1)
-    except ValueError:
-        pass
-    raise EutilsError(f"date {text!r} is not YYYY, YYYY/MM or YYYY/MM/DD")
-
-
-def format_date(day: date) -> str:
-    """Write a date the way E-utilities reads it (YYYY/MM/DD)."""
-    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
-
-
-def split_window(start: date, end: date) -> tuple[tuple[date, date], tuple[date, date]]:
-    """Cut an inclusive date window into two disjoint halves that cover it.
-
-    >>> [tuple(map(format_date, w)) for w in split_window(date(2020, 1, 1), date(2020, 1, 4))]
-    [('2020/01/01', '2020/01/02'), ('2020/01/03', '2020/01/04')]
-    """
-    middle = start + (end - start) // 2
-    return (start, middle), (middle + timedelta(days=1), end)
-
-
-def backoff_delay(attempt: int, base: float, cap: float, jitter: float) -> float:
-    """Return the wait before retry ``attempt`` (0-based): doubling, capped, jittered.
-
-    ``jitter`` is a number in [0, 1); the wait lies between half and all of the step.
-    """
-    step = min(cap, base * 2**attempt)
-    return step * (0.5 + jitter / 2)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Read a ``Retry-After`` header (seconds, or an HTTP date) as seconds to wait."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-# --- results -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchPart:
-    """The part of a search that lies in one date window, under the esearch cap."""
-
-    mindate: str | None
-    maxdate: str | None
-    count: int
-    ids: tuple[str, ...]
-    webenv: str | None
-    query_key: str | None
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """A PubMed search: its parts (one per date window) and NCBI's notes about the query."""
-
-    query: str
-    datetype: str
-    parts: tuple[SearchPart, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        """Every PMID found, once each, in the order the parts listed them."""
-        return tuple(dict.fromkeys(pmid for part in self.parts for pmid in part.ids))
-
-    @property
-    def count(self) -> int:
-        """How many distinct PMIDs the search found."""
-        return len(self.ids)
-
-
-# --- the rate limit ----------------------------------------------------------------------
-
-
-class RateLimiter:
-    """Space the starts of requests at least ``1/rate`` seconds apart, across threads."""
-
-    def __init__(
-        self,
-        rate: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self._clock = clock
-        self._sleep = sleep
-        self._next = float("-inf")
-        self._lock = threading.Lock()
-
-    def wait(self) -> float:
-        """Block until the next request may start; return how long that was."""
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        # The slot is reserved under the lock; sleeping outside it lets other threads queue.
-        if start > now:
-            self._sleep(start - now)
-        return start - now
+BATCH_SIZE = 200  # PMIDs per efetch request
 
 
 # --- the client --------------------------------------------------------------------------

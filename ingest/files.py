@@ -21,11 +21,6 @@ SNIFF_BYTES = 4096
 _MEDLINE_FIRST = re.compile(rb"^(?:PMID|PMC |[A-Z]{2,4} ?)- ", re.MULTILINE)
 
 
-def sample_path() -> Path:
-    """Return the path of the bundled sample corpus (PubMed XML about the topic)."""
-    return Path(__file__).resolve().parent / "sample" / "tc-spine-sample.xml"
-
-
 def sniff_format(head: bytes, name: str) -> Format:
     """Tell PubMed XML from MEDLINE text by the first bytes (already un-gzipped).
 

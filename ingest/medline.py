@@ -248,7 +248,7 @@ def parse_medline_record(lines: Sequence[str]) -> Article:
     Raises:
         RecordError: the record has no usable PMID or holds values the model refuses.
     """
-    record: dict[str, Any] = next(iter(Medline.parse(list(lines))), {})
+    record: dict[str, Any] = next(iter(Medline.parse(list(lines))), {})  # type: ignore[no-untyped-call]
     pmid = _first(record, "PMID")
     if not pmid:
         raise RecordError("record", "no PMID")

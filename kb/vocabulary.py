@@ -11,9 +11,34 @@ from pydantic import Field
 
 from kb.iris import CONCEPT, concept_id
 from kb.models import Frozen
+from kb.resources import data_file, ontology_dir
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+#: The vertebrae a lesion level names, from the skull down.
+VERTEBRAE: tuple[str, ...] = (
+    *(f"C{i}" for i in range(1, 8)),
+    *(f"T{i}" for i in range(1, 13)),
+    *(f"L{i}" for i in range(1, 6)),
+    *(f"S{i}" for i in range(1, 6)),
+)
+_REGIONS = {
+    "C": "region/cervical",
+    "T": "region/thoracic",
+    "L": "region/lumbar",
+    "S": "region/sacral",
+}
+_REGION_OF = {v: _REGIONS[v[0]] for v in VERTEBRAE}
+
+
+def region_of(vertebra: str) -> str | None:
+    """The region concept a vertebra label lies in, or None for a label that is no vertebra.
+
+    >>> region_of("C5")
+    'region/cervical'
+    """
+    return _REGION_OF.get(vertebra)
 
 
 class Concept(Frozen):
@@ -31,11 +56,6 @@ class Concept(Frozen):
     def labels(self) -> tuple[str, ...]:
         """Every label the text may use for the concept."""
         return (self.pref_label, *self.alt_labels, *self.hidden_labels)
-
-
-def ontology_dir() -> Path:
-    """The folder of the project's ontology files (``ontology/`` at the top of the checkout)."""
-    return Path(__file__).resolve().parent.parent / "ontology"
 
 
 def parse_concepts(turtle: bytes) -> dict[str, Concept]:
@@ -77,6 +97,7 @@ def parse_concepts(turtle: bytes) -> dict[str, Concept]:
 def read_concepts(folder: Path | None = None) -> dict[str, Concept]:
     """Read the concept scheme from every Turtle file of the ontology folder."""
     folder = folder or ontology_dir()
+    data_file(folder, "concepts.ttl")  # the scheme itself: without it every lexicon is empty
     data = b"\n".join(p.read_bytes() for p in sorted(folder.glob("*.ttl")))
     return parse_concepts(data)
 

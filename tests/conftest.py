@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.support.paths import SHARED, need
+
 if TYPE_CHECKING:
     from kb.store import Store
-    from tests.fake_eutils import FakeEutils
-    from tests.virtuoso import Virtuoso
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("KB_SHARED", ROOT.parent / "shared"))
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def need(condition: bool, reason: str) -> None:
-    """Skip when a prerequisite is missing, but fail under CI, where nothing may skip."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"missing under CI: {reason}")
-    pytest.skip(reason)
+    from tests.support.fake_eutils import FakeEutils
+    from tests.support.virtuoso import Virtuoso
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +29,7 @@ def fake_eutils_factory() -> Iterator[Callable[..., FakeEutils]]:
 
     Call it with FakeEutils's arguments (``pubmed=``, ``cap=``) for each server a test needs.
     """
-    from tests.fake_eutils import FakeEutils
+    from tests.support.fake_eutils import FakeEutils
 
     started: list[FakeEutils] = []
 
@@ -63,7 +51,7 @@ def fake_eutils(fake_eutils_factory: Callable[..., FakeEutils]) -> FakeEutils:
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     """One Virtuoso Open Source server on 127.0.0.1 for the session (see tests/virtuoso.py)."""
-    from tests.virtuoso import AVAILABLE, start_virtuoso
+    from tests.support.virtuoso import AVAILABLE, start_virtuoso
 
     need(AVAILABLE, "virtuoso-t and isql-vt (Debian's virtuoso-opensource) are not installed")
     server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))

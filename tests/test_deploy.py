@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, need
-from tests.fake_eutils import FakeEutils
+from tests.support.fake_eutils import FakeEutils
+from tests.support.paths import ROOT, need
 
 DEPLOY = ROOT / "deploy"
 APP, DATA, ENV_FILE = "/opt/tc-spine-kb", "/var/lib/tc-spine-kb", "/etc/tc-spine-kb/env"

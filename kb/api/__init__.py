@@ -7,19 +7,28 @@ document. The serving process owns the embedded store.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from kb import __version__
-from kb.queries import NamedQuery, Registry
+from kb.graph.ontology import ensure_ontology
+from kb.query.named import NamedQuery
+from kb.query.registry import Registry
 from kb.settings import Settings
-from kb.store import Store
+from kb.store import OxigraphStore, Store
+
+log = logging.getLogger(__name__)
 
 
 def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settings) -> FastAPI:
-    """Build the API over a store and a set of named queries."""
+    """Build the API over a store and a set of named queries.
+
+    Its start-up, when it begins to serve, brings the ontology of an embedded store up to
+    date and starts filling the answer cache.
+    """
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
     from kb.api.routes import admin, articles, concepts, graph, health, sparql
@@ -27,8 +36,15 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
 
     runner = Runner(settings.query_workers, settings.query_timeout)
 
+    registry = Registry(store, queries)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if isinstance(store, OxigraphStore) and ensure_ontology(store):
+            # A store written by an older version gets the summaries the queries start from.
+            log.warning("brought the store's ontology and article summaries up to date")
+        # Answer the whole-graph questions once, so the first visitors find them cached.
+        registry.warm_in_background()
         yield
         runner.close()
 
@@ -44,7 +60,7 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     )
     app.state.store = store
     app.state.settings = settings
-    app.state.registry = Registry(store, queries)
+    app.state.registry = registry
     app.state.runner = runner
     install_problem_handlers(app)
     if settings.cors_origins:

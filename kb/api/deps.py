@@ -12,7 +12,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 
 from kb.errors import ParameterError, QueryTimeoutError
-from kb.queries import Page, RawValue, Registry
+from kb.query.named import RawValue
+from kb.query.registry import Page, Registry
 from kb.settings import Settings
 from kb.store import Store
 

@@ -11,30 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from kb.errors import (
-    KBError,
-    NotAcceptableError,
-    ParameterError,
-    QueryError,
-    QueryTimeoutError,
-    ReadOnlyError,
-    StoreError,
-)
+from kb.errors import KBError, ParameterError
 from kb.iris import problem_iri
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
-
-# The most specific class first: its status, title and problem type.
-KINDS: tuple[tuple[type[Exception], int, str, str], ...] = (
-    (ParameterError, 400, "Invalid parameter", "invalid-parameter"),
-    (NotAcceptableError, 406, "Not acceptable", "not-acceptable"),
-    (QueryTimeoutError, 503, "Query time limit reached", "query-timeout"),
-    (ReadOnlyError, 400, "Updates are refused", "read-only"),
-    (QueryError, 400, "Invalid query", "invalid-query"),
-    (StoreError, 503, "Store unavailable", "store-unavailable"),
-    (KBError, 500, "Knowledge base error", "internal"),
-)
 
 
 class Problem(BaseModel):
@@ -76,15 +57,14 @@ def problem_response(
 
 
 async def _kb_error(request: Request, exc: Exception) -> JSONResponse:
-    for cls, status, title, kind in KINDS:
-        if isinstance(exc, cls):
-            if status >= 500:
-                log.error("%s %s: %s", request.method, request.url.path, exc)
-            parameter = exc.name if isinstance(exc, ParameterError) else None
-            return problem_response(
-                request, status, str(exc), title=title, kind=kind, parameter=parameter
-            )
-    raise exc  # not a KBError: the catch-all below answers
+    if not isinstance(exc, KBError):
+        raise exc  # not a KBError: the catch-all below answers
+    if exc.http_status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+    parameter = exc.name if isinstance(exc, ParameterError) else None
+    return problem_response(
+        request, exc.http_status, str(exc), title=exc.title, kind=exc.kind, parameter=parameter
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

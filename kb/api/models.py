@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
-from kb.queries import Value
+from kb.query.named import Value
 
 T = TypeVar("T")
 Row = dict[str, Value]

@@ -1,6 +1,6 @@
 """Admin: run a refresh or a re-extraction in the serving process, which owns the store.
 
-``kb refresh`` and ``kb reextract`` come here when ``kb serve`` runs (see ``kb.lock``). Every
+``kb refresh`` and ``kb reextract`` come here when ``kb serve`` runs (see ``kb.jobs.lock``). Every
 route needs ``Authorization: Bearer <KB_ADMIN_TOKEN>``: none is 401, a wrong one (or a server
 with no token set) 403. A job runs in a worker thread, under the same lock as the CLI's, while
 readers go on; the answer comes when it is done.
@@ -13,17 +13,15 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kb.api.deps import SettingsDep, StoreDep
-from kb.api.errors import problem_response
 from kb.api.models import Envelope
-from kb.errors import EutilsError, LockedError
-from kb.jobs import run_reextract, run_refresh
-from kb.queries import Registry
-from kb.refresh import ReextractRequest, RefreshRequest
-from kb.runs import RefreshRun, RunInfo, list_runs
+from kb.jobs.handoff import run_reextract, run_refresh
+from kb.jobs.reextract import ReextractRequest
+from kb.jobs.refresh import RefreshRequest
+from kb.jobs.runs import Run, list_runs
+from kb.query.registry import Registry
 
 _bearer = HTTPBearer(auto_error=False, description="KB_ADMIN_TOKEN")
 
@@ -52,20 +50,16 @@ JOB_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _job(request: Request, work: Callable[[], RefreshRun]) -> Envelope[RefreshRun] | JSONResponse:
-    """Run a job; answer its record, or problem details when it could not run or failed.
+def _job(request: Request, work: Callable[[], Run]) -> Envelope[Run]:
+    """Run a job and answer its record; its errors answer as problem details.
 
     A job that wrote has emptied the answer cache: the questions without parameters are
     answered again at once, so that the first visitors after it do not wait for them.
     """
     registry: Registry = request.app.state.registry
     before = registry.store.generation
-    try:
+    try:  # LockedError answers 409, EutilsError 502 (the run is recorded failed)
         return Envelope(data=work())
-    except LockedError as exc:
-        return problem_response(request, 409, str(exc), title="Already running", kind="locked")
-    except EutilsError as exc:  # the run is recorded failed; the watermark stays
-        return problem_response(request, 502, str(exc), title="E-utilities failed", kind="eutils")
     finally:
         if registry.store.generation != before:
             registry.warm_in_background()
@@ -74,12 +68,12 @@ def _job(request: Request, work: Callable[[], RefreshRun]) -> Envelope[RefreshRu
 @router.post(
     "/refresh",
     summary="Bring the store up to date with PubMed",
-    response_model=Envelope[RefreshRun],
+    response_model=Envelope[Run],
     responses=JOB_RESPONSES,
 )
 def refresh(
     request: Request, body: RefreshRequest, store: StoreDep, settings: SettingsDep
-) -> Envelope[RefreshRun] | JSONResponse:
+) -> Envelope[Run]:
     """Run ``kb refresh`` here and answer its run record when it ends."""
     return _job(request, lambda: run_refresh(store, settings, body))
 
@@ -87,21 +81,19 @@ def refresh(
 @router.post(
     "/reextract",
     summary="Run the current extractor over the stored articles again",
-    response_model=Envelope[RefreshRun],
+    response_model=Envelope[Run],
     responses=JOB_RESPONSES,
 )
 def reextract(
     request: Request, body: ReextractRequest, store: StoreDep, settings: SettingsDep
-) -> Envelope[RefreshRun] | JSONResponse:
+) -> Envelope[Run]:
     """Run ``kb reextract`` here and answer its run record when it ends."""
     return _job(request, lambda: run_reextract(store, settings, body))
 
 
-@router.get(
-    "/runs", summary="The latest runs, newest first", response_model=Envelope[list[RunInfo]]
-)
+@router.get("/runs", summary="The latest runs, newest first", response_model=Envelope[list[Run]])
 def runs(
     store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000, description="How many.")] = 20
-) -> Envelope[list[RunInfo]]:
+) -> Envelope[list[Run]]:
     """List the runs of the runs graph (``kb runs``)."""
     return Envelope(data=list_runs(store, limit))

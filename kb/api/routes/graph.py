@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from kb.analytics import read_network, to_graphml, to_node_link
 from kb.api.deps import RegistryDep, RunnerDep
 from kb.api.models import Envelope, Meta
+from kb.query.analytics import read_network, to_graphml, to_node_link
 
 router = APIRouter(tags=["graph"])
 GRAPHML = "application/graphml+xml"

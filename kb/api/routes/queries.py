@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from kb.api.deps import PageDep, ParamsDep, RegistryDep, RunnerDep
 from kb.api.models import Envelope, Meta, QueryInfo, QueryParam, Row
-from kb.api.protocol import Format, choose_format
-from kb.queries import NamedQuery, Param, Registry
+from kb.query.named import NamedQuery, Param
+from kb.query.protocol import Format, choose_format
+from kb.query.registry import Registry
 
 router = APIRouter(tags=["queries"])
 

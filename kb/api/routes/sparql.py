@@ -11,8 +11,8 @@ from starlette.datastructures import QueryParams
 
 from kb.api.deps import RunnerDep, SettingsDep, StoreDep
 from kb.api.errors import problem_response
-from kb.api.protocol import Dataset, decode_body, respond
 from kb.errors import QueryError, ReadOnlyError
+from kb.query.protocol import Dataset, decode_body, respond
 
 router = APIRouter(tags=["sparql"])
 

@@ -1,0 +1,33 @@
+"""``kb serve``: the HTTP API over the store, announced to the other commands."""
+
+from __future__ import annotations
+
+import click
+
+from kb.cli.base import cli, pass_settings
+from kb.settings import Settings
+from kb.store import opened_store
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The interface to listen on.")
+@click.option("--port", default=8000, show_default=True, help="The port to listen on.")
+@pass_settings
+def serve_command(settings: Settings, host: str, port: int) -> None:
+    """Serve the HTTP API and the read-only SPARQL endpoint (OpenAPI at /docs).
+
+    This process owns the embedded store while it serves: other kb commands that write to
+    it (refresh) hand their work to the server instead of opening the store themselves.
+    """
+    import uvicorn
+
+    from kb.api import create_app
+    from kb.jobs.lock import announce_server
+    from kb.query.named import read_queries
+
+    with opened_store(settings) as store:
+        app = create_app(store, read_queries(), settings)
+        # KB_HOME/serve.json tells kb refresh where to hand its work while this runs.
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        with announce_server(settings.home, f"http://{local}:{port}"):
+            uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,0 +1,423 @@
+"""The SPARQL 1.1 Protocol, read-only: vet a query, run it within limits, write the answer.
+
+No web framework here: the HTTP route and ``kb sparql`` share these functions.
+
+A query is parsed with rdflib's SPARQL parser before it runs: an update (INSERT, DELETE,
+LOAD, CLEAR, ...) does not parse as a query and is refused as such, and a query holding a
+SERVICE pattern, which would make the server fetch a URL of the caller's choosing, is
+refused. Answers are materialised in a worker thread that stops at the row cap; the caller
+waits at most the time limit and then abandons the worker (pyoxigraph cannot be interrupted,
+so a runaway query finishes in the background, checked between rows).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyoxigraph as ox
+
+from kb.errors import NotAcceptableError, QueryError, ReadOnlyError
+from kb.iris import PREFIXES
+from kb.store import OxigraphStore, Store, Term
+
+Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+MAX_QUERY = 100_000  # characters; rdflib's parser is slow on huge texts
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@dataclass(frozen=True)
+class Format:
+    """A way to write an answer: its short name, media type and other names clients use."""
+
+    name: str
+    media_type: str
+    results: ox.QueryResultsFormat | None = None
+    rdf: ox.RdfFormat | None = None
+    also: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a ``format`` parameter or an Accept header may use for it."""
+        return (self.name, self.media_type, *self.also)
+
+
+JSON = Format(
+    "json",
+    "application/sparql-results+json",
+    results=ox.QueryResultsFormat.JSON,
+    also=("application/json",),
+)
+XML = Format(
+    "xml",
+    "application/sparql-results+xml",
+    results=ox.QueryResultsFormat.XML,
+    also=("application/xml", "text/xml"),
+)
+CSV = Format("csv", "text/csv", results=ox.QueryResultsFormat.CSV)
+TSV = Format("tsv", "text/tab-separated-values", results=ox.QueryResultsFormat.TSV)
+TURTLE = Format(
+    "ttl",
+    "text/turtle",
+    rdf=ox.RdfFormat.TURTLE,
+    # Turtle is N3 too, so a client asking for N3 can read it.
+    also=("turtle", "application/turtle", "application/x-turtle", "n3", "text/n3"),
+)
+NTRIPLES = Format(
+    "nt", "application/n-triples", rdf=ox.RdfFormat.N_TRIPLES, also=("ntriples", "text/plain")
+)
+JSONLD = Format(
+    "jsonld",
+    "application/ld+json",
+    rdf=ox.RdfFormat.JSON_LD,
+    also=("json-ld", "json", "application/json"),
+)
+RDFXML = Format("rdf", "application/rdf+xml", rdf=ox.RdfFormat.RDF_XML, also=("rdfxml", "xml"))
+
+# What each form can be written as, the default first.
+OFFERS: dict[str, tuple[Format, ...]] = {
+    "SELECT": (JSON, XML, CSV, TSV),
+    "ASK": (JSON, XML),
+    "CONSTRUCT": (TURTLE, NTRIPLES, JSONLD, RDFXML),
+    "DESCRIBE": (TURTLE, NTRIPLES, JSONLD, RDFXML),
+}
+
+
+@dataclass(frozen=True)
+class Vetted:
+    """A query that parsed and may run: its form and whether it names its own dataset."""
+
+    text: str
+    form: Form
+    has_dataset: bool
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The protocol's dataset: ``default-graph-uri`` and ``named-graph-uri`` values."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+@dataclass
+class Answer:
+    """What a query gave, materialised: rows, a boolean or triples, and whether it was cut."""
+
+    form: Form
+    variables: list[str] = field(default_factory=list)
+    solutions: list[ox.QuerySolution] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def size(self) -> int:
+        """Rows or triples in the answer."""
+        return len(self.solutions) + len(self.triples)
+
+
+# --- vetting ---------------------------------------------------------------------------------
+
+_parser_lock = threading.Lock()  # pyparsing's packrat cache is shared: parse one at a time
+_FORMS: dict[str, Form] = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+def vet_query(text: str) -> Vetted:
+    """Parse a query and refuse what a read-only endpoint must not run.
+
+    >>> vet_query("ASK {}").form
+    'ASK'
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    if len(text) > MAX_QUERY:
+        raise QueryError(f"the query is longer than {MAX_QUERY} characters")
+    with _parser_lock:
+        try:
+            tree = parseQuery(text)
+        except ParseException as exc:
+            try:
+                parseUpdate(text)
+            except ParseException:
+                raise QueryError(
+                    f"invalid SPARQL query at line {exc.lineno}, column {exc.col}: {exc.msg}"
+                ) from None
+            raise ReadOnlyError(
+                "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
+                "CREATE, DROP, COPY, MOVE, ADD) is refused"
+            ) from None
+        except Exception as exc:  # rdflib raises plain errors for some malformed input
+            raise QueryError(f"invalid SPARQL query: {exc}") from None
+    body = tree[1]
+    if "ServiceGraphPattern" in _node_names(body):
+        raise QueryError("SERVICE is refused: this endpoint does not query other endpoints")
+    return Vetted(
+        text, _FORMS[body.name], bool(body["datasetClause"]) if "datasetClause" in body else False
+    )
+
+
+def _node_names(node: object) -> set[str]:
+    """The names of every parse-tree node (rdflib CompValue) under ``node``, itself included."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            found.add(item.name)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
+            stack.extend(item)  # type: ignore[arg-type]
+    return found
+
+
+# --- negotiation -----------------------------------------------------------------------------
+
+
+def parse_accept(header: str) -> list[tuple[str, float]]:
+    """Read an Accept header into (media range, q) pairs, in the order given.
+
+    >>> parse_accept("text/csv;q=0.5, application/json")
+    [('text/csv', 0.5), ('application/json', 1.0)]
+    """
+    ranges = []
+    for part in header.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append((media.lower(), q))
+    return ranges
+
+
+def _quality(fmt: Format, ranges: Sequence[tuple[str, float]]) -> float:
+    """The q the client gives a format: its most specific matching range decides."""
+    best: tuple[int, float] = (-1, 0.0)
+    for media, q in ranges:
+        kind, _, sub = media.partition("/")
+        if media in fmt.names:
+            best = max(best, (2, q))
+        elif sub == "*" and (kind == "*" or fmt.media_type.startswith(kind + "/")):
+            # A wildcard is matched by the type actually sent, not by an alias.
+            best = max(best, (0 if kind == "*" else 1, q))
+    return best[1]
+
+
+def choose_format(
+    offers: Sequence[Format],
+    fmt: str | Sequence[str] | None = None,
+    accept: str | None = None,
+    what: str = "this",
+) -> Format:
+    """Pick one of ``offers`` (the default first): by the ``format`` parameter, else by Accept.
+
+    ``fmt`` may be several values, each a comma-separated list of names (SPARQLWrapper sends
+    ``format=json-ld&format=application/ld+json,application/x-json+ld``): the first known wins.
+
+    >>> choose_format(OFFERS["SELECT"], accept="text/csv;q=0.5, application/*").name
+    'json'
+    >>> choose_format(OFFERS["CONSTRUCT"], fmt=["", "application/ld+json,x"]).media_type
+    'application/ld+json'
+    """
+    given = [fmt] if isinstance(fmt, str) else list(fmt or ())
+    wanted = [n.strip().lower() for value in given for n in value.split(",") if n.strip()]
+    if wanted:
+        for name in wanted:
+            for offer in offers:
+                if name in offer.names:
+                    return offer
+        names = ", ".join(f.name for f in offers)
+        raise NotAcceptableError(
+            f"format {', '.join(wanted)[:100]!r} cannot carry {what} answer; use one of {names}"
+        )
+    if not accept or not accept.strip():
+        return offers[0]
+    ranges = parse_accept(accept)
+    q, _, offer = max((_quality(o, ranges), -i, o) for i, o in enumerate(offers))
+    if q <= 0:
+        raise NotAcceptableError(
+            f"none of the accepted types ({accept[:200]}) can carry {what} answer; "
+            f"offered: {', '.join(f.media_type for f in offers)}"
+        )
+    return offer
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def evaluate(
+    store: Store,
+    vetted: Vetted,
+    *,
+    dataset: Dataset | None = None,
+    row_cap: int,
+    base_iri: str | None = None,
+    cancel: threading.Event | None = None,
+) -> Answer:
+    """Run a vetted query and materialise at most ``row_cap`` rows or triples.
+
+    With no dataset given, the query sees the union of the named graphs (unless it names its
+    own with FROM); a protocol dataset overrides the query's own, as the protocol says.
+    Relative IRIs resolve against ``base_iri`` (the endpoint's URL, for the HTTP route).
+    """
+    result = _run(store, vetted, dataset or Dataset(), base_iri)
+    answer = Answer(vetted.form)
+    if isinstance(result, ox.QueryBoolean):
+        answer.boolean = bool(result)
+        return answer
+    if isinstance(result, ox.QuerySolutions):
+        answer.variables = [v.value for v in result.variables]
+        target: list[ox.QuerySolution] | list[ox.Triple] = answer.solutions
+    else:
+        target = answer.triples
+    try:
+        for item in result:  # type: ignore[attr-defined]
+            if cancel is not None and cancel.is_set():
+                break
+            if len(target) == row_cap:
+                answer.truncated = True
+                break
+            target.append(item)
+    except (OSError, SyntaxError) as exc:
+        raise QueryError(f"the query failed: {exc}") from exc
+    return answer
+
+
+def _run(store: Store, vetted: Vetted, dataset: Dataset, base_iri: str | None) -> object:
+    if not isinstance(store, OxigraphStore):
+        if dataset:
+            raise QueryError("default-graph-uri and named-graph-uri need the embedded store")
+        return store.query(vetted.text)
+    try:
+        if dataset:
+            return store.oxigraph.query(
+                vetted.text,
+                base_iri=base_iri,
+                default_graph=[_graph(g) for g in dataset.default_graphs],
+                named_graphs=[_graph(g) for g in dataset.named_graphs],
+            )
+        return store.oxigraph.query(
+            vetted.text, base_iri=base_iri, use_default_graph_as_union=not vetted.has_dataset
+        )
+    except SyntaxError as exc:
+        raise QueryError(f"invalid SPARQL query: {exc}") from exc
+    except (OSError, RuntimeError) as exc:
+        raise QueryError(f"the query failed: {exc}") from exc
+
+
+def _graph(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise QueryError(f"not an IRI: {iri[:80]!r}") from exc
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def write_answer(answer: Answer, fmt: Format) -> bytes:
+    """Write an answer in a format of ``OFFERS[answer.form]``."""
+    if answer.form in ("CONSTRUCT", "DESCRIBE"):
+        graph = ox.serialize(answer.triples, format=fmt.rdf, prefixes=_prefixes(fmt))
+        assert graph is not None  # no output file given: the bytes come back
+        return graph
+    if answer.boolean is not None:
+        document: dict[str, object] = {"head": {}, "boolean": answer.boolean}
+    else:
+        bindings = [
+            {v: _term_json(s[v]) for v in answer.variables if s[v] is not None}
+            for s in answer.solutions
+        ]
+        document = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if fmt is JSON:
+        return data
+    # The engine writes the other formats from the (capped) JSON document.
+    parsed = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+    written = parsed.serialize(format=fmt.results)
+    assert written is not None  # no output file given: the bytes come back
+    return written
+
+
+def respond(
+    store: Store,
+    text: str,
+    *,
+    dataset: Dataset | None = None,
+    fmt: str | Sequence[str] | None = None,
+    accept: str | None = None,
+    row_cap: int,
+    base_iri: str | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[bytes, Format, Answer]:
+    """Vet, run and write one protocol request: the body, its format and the answer."""
+    vetted = vet_query(text)
+    chosen = choose_format(OFFERS[vetted.form], fmt, accept, f"a {vetted.form}")
+    answer = evaluate(
+        store, vetted, dataset=dataset, row_cap=row_cap, base_iri=base_iri, cancel=cancel
+    )
+    return write_answer(answer, chosen), chosen, answer
+
+
+def _prefixes(fmt: Format) -> dict[str, str] | None:
+    return dict(PREFIXES) if fmt in (TURTLE, RDFXML) else None
+
+
+def _term_json(term: Term) -> dict[str, object]:
+    """One RDF term as SPARQL 1.1 Query Results JSON."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
+            out["datatype"] = term.datatype.value
+        return out
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _term_json(term.subject),
+            "predicate": _term_json(term.predicate),
+            "object": _term_json(term.object),
+        },
+    }
+
+
+_CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+
+
+def decode_body(body: bytes, content_type: str) -> str:
+    """Read a request body as UTF-8, the only encoding the protocol allows."""
+    match = _CHARSET.search(content_type)
+    if match and match.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise QueryError(f"the body must be UTF-8, not {match.group(1)}")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"the body is not valid UTF-8 (byte {exc.start})") from exc

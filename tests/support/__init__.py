@@ -1,0 +1,1 @@
+"""What the tests share: paths, sample records, fake servers, stores and HTTP checks."""
