@@ -96,20 +96,32 @@ class BatchTally:
         )
 
 
-def check_files(paths: Iterable[Path]) -> None:
+def source_name(source: Source) -> str:
+    """Name a source as messages and run records do: its path, or the stream's name."""
+    if isinstance(source, str | Path):
+        return str(source)
+    return str(getattr(source, "name", None) or "<stream>")
+
+
+def check_files(paths: Iterable[Source]) -> None:
     """Check, before anything is read, that every file opens and holds PubMed data.
 
+    A stream (standard input) is checked as it is read: it cannot be read twice.
+
     Raises:
-        InputError: a file is missing, unreadable, empty, or holds something else.
+        InputError: a file is missing, unreadable, empty, not a regular file, or holds
+            something else.
     """
     for path in paths:
+        if not isinstance(path, str | Path):
+            continue
         with open_binary(path) as (stream, label):
             head = _read_sniff(stream, label)
             if sniff_format(head, label) == "xml":
                 open_pubmed(Prefixed(head, stream), label)
 
 
-def iter_batch(paths: Iterable[Path], tally: BatchTally | None = None) -> Iterator[Record]:
+def iter_batch(paths: Iterable[Source], tally: BatchTally | None = None) -> Iterator[Record]:
     """Stream the records of several files in order, counting them in ``tally``.
 
     Every file is checked first, so unusable input stops the batch before any record.
@@ -118,7 +130,7 @@ def iter_batch(paths: Iterable[Path], tally: BatchTally | None = None) -> Iterat
     check_files(paths)
     tally = tally if tally is not None else BatchTally()
     for path in paths:
-        tally.files.append(str(path))
+        tally.files.append(source_name(path))
         for record in iter_file_records(path):
             tally.add(record)
             yield record

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import select
+import stat
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +53,48 @@ class Prefixed(io.RawIOBase):
         return len(data)
 
 
+class Stalling(io.RawIOBase):
+    """A stream (standard input, a pipe) that fails once no byte comes for ``seconds``."""
+
+    def __init__(self, stream: Any, seconds: float, label: str = "<stdin>") -> None:
+        super().__init__()
+        self._stream = stream
+        self._seconds = seconds
+        self.name = label
+
+    def readable(self) -> bool:
+        """Say that the stream can be read."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read what has come, waiting at most the stall limit for it."""
+        ready, _, _ = select.select([self._stream], [], [], self._seconds)
+        if not ready:
+            raise InputError(
+                f"{self.name}: no data came for {self._seconds:g} s: the input stalled"
+            )
+        data = os.read(self._stream.fileno(), len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def check_regular(path: Path, label: str) -> None:
+    """Refuse a path that is not a regular file: a FIFO or a device may never end.
+
+    Raises:
+        InputError: the path is missing, or is a FIFO, a device, a socket or a folder.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{label}: cannot open: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{label}: not a regular file (a FIFO, device, socket or folder); give a file, "
+            "or - for standard input"
+        )
+
+
 def read_head(stream: Readable, size: int) -> bytes:
     """Read ``size`` bytes, or fewer only at the end of the stream."""
     data = b""
@@ -73,6 +118,7 @@ def open_binary(source: Source, name: str | None = None) -> Iterator[tuple[Prefi
     opened: IO[bytes] | None = None
     if isinstance(source, str | Path):
         label = name or str(source)
+        check_regular(Path(source), label)
         try:
             opened = open(source, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:

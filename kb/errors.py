@@ -4,7 +4,8 @@
     ├── InputError               input that cannot be used at all             HTTP 400, exit 2
     │   ├── HostileXMLError      a DOCTYPE with entities, an external entity, an expansion bomb
     │   ├── NotPubMedError       well-formed, but not PubMed XML or MEDLINE text
-    │   └── NotAuthorizedError   no token, or the wrong one, for a job        HTTP 403, exit 2
+    │   ├── NotAuthorizedError   no token, or the wrong one, for a job        HTTP 403, exit 2
+    │   └── TooLargeError        a request body or form past its limit        HTTP 413, exit 2
     ├── RecordError              one record in a batch is broken; the others go on
     ├── EutilsError              E-utilities failed after retries             HTTP 502, exit 1
     │   ├── RateLimitedError     429s outlasted the retries
@@ -62,6 +63,14 @@ class NotAuthorizedError(InputError):
     http_status = 403
     title = "Not authorized"
     kind = "not-authorized"
+
+
+class TooLargeError(InputError):
+    """A request body past the size limit, or a form with too many fields."""
+
+    http_status = 413
+    title = "Request too large"
+    kind = "too-large"
 
 
 class RecordError(KBError):

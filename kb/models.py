@@ -23,12 +23,20 @@ class Frozen(BaseModel):
 # --- the article record -------------------------------------------------------------------
 
 
+MAX_SECTION = 50_000  # characters of one abstract section; past it a record is refused
+MAX_TITLE = 5_000  # characters of a title
+
+
 class AbstractSection(Frozen):
     """One part of an abstract; inline markup (<i>, <sup>, MathML) survives as text."""
 
     label: str | None = Field(None, description="The Label attribute, as printed.")
     category: str | None = Field(None, description="The NlmCategory attribute (BACKGROUND, ...).")
-    text: str
+    text: str = Field(
+        max_length=MAX_SECTION,
+        description=f"The section's text: at most {MAX_SECTION:,} characters (the longest "
+        "real abstracts have a tenth of that).",
+    )
 
 
 class OtherAbstract(Frozen):
@@ -148,7 +156,7 @@ class Article(Frozen):
 
     pmid: str = Field(pattern=PMID_PATTERN)
     version: int = Field(1, ge=1)
-    title: str = ""
+    title: str = Field("", max_length=MAX_TITLE)
     vernacular_title: str | None = None
     abstract: tuple[AbstractSection, ...] = ()
     other_abstracts: tuple[OtherAbstract, ...] = ()

@@ -59,11 +59,20 @@ class Settings(BaseSettings):
     http_timeout: float = Field(30.0, description="Seconds before an HTTP request times out.")
     http_retries: int = Field(5, description="Retries on 429, 5xx, timeouts and broken reads.")
 
+    input_stall_seconds: float = Field(
+        60.0, gt=0, description="Seconds standard input may send nothing before ingest fails it."
+    )
     query_timeout: float = Field(
         10.0, description="Seconds a SPARQL query may run (KB_QUERY_TIMEOUT)."
     )
     row_cap: int = Field(10_000, description="Rows a SPARQL answer may carry (KB_ROW_CAP).")
     page_cap: int = Field(500, description="Largest page the API hands out.")
+    max_body_bytes: int = Field(
+        1_048_576, ge=1, description="Bytes a request body may have (KB_MAX_BODY_BYTES)."
+    )
+    max_form_fields: int = Field(
+        100, ge=1, description="Fields a form body may have (KB_MAX_FORM_FIELDS)."
+    )
     query_workers: int = Field(
         4, ge=1, description="Queries the server runs at once; more wait (KB_QUERY_WORKERS)."
     )

@@ -31,22 +31,36 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     """
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
+    from kb.api.middleware import BodyLimit, HeadAsGet, SlashRedirect
     from kb.api.routes import admin, articles, concepts, graph, health, sparql
     from kb.api.routes import queries as queries_routes
 
-    runner = Runner(settings.query_workers, settings.query_timeout)
+    pooled = isinstance(store, OxigraphStore) and store.path is not None and not store.read_only
+    # With worker processes the pool stops a late query itself, and the threads only wait on
+    # them: more threads let cheap requests through while late ones are being stopped.
+    runner = (
+        Runner(settings.query_workers * 4, settings.query_timeout + 2)
+        if pooled
+        else Runner(settings.query_workers, settings.query_timeout)
+    )
 
     registry = Registry(store, queries)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if isinstance(store, OxigraphStore) and ensure_ontology(store):
+        if pooled:
+            assert isinstance(store, OxigraphStore)
+            store.start_readers(settings.query_workers, settings.query_timeout)
+        if isinstance(store, OxigraphStore) and not store.read_only and ensure_ontology(store):
             # A store written by an older version gets the summaries the queries start from.
             log.warning("brought the store's ontology and article summaries up to date")
         # Answer the whole-graph questions once, so the first visitors find them cached.
         registry.warm_in_background()
         yield
         runner.close()
+        if pooled:
+            assert isinstance(store, OxigraphStore)
+            store.stop_readers()
 
     app = FastAPI(
         title="Tumoral calcinosis of the spine: knowledge base",
@@ -57,12 +71,16 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
             "endpoint. Successful answers are {data, meta}; errors are RFC 9457 problem details."
         ),
         lifespan=lifespan,
+        redirect_slashes=False,  # SlashRedirect answers them, with a relative Location
     )
     app.state.store = store
     app.state.settings = settings
     app.state.registry = registry
     app.state.runner = runner
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SlashRedirect)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -77,4 +95,5 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     app.include_router(graph.router)
     app.include_router(sparql.router)
     app.include_router(admin.router)
+    app.include_router(admin.public)
     return app

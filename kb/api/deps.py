@@ -20,6 +20,7 @@ from kb.store import Store
 T = TypeVar("T")
 RESERVED = frozenset({"limit", "offset", "format"})
 DEFAULT_PAGE = 100
+MAX_OFFSET = 10**9  # past any row the store can hold; larger is refused, never sent on
 
 
 class Runner:
@@ -64,7 +65,7 @@ def get_page(
     limit: Annotated[
         int | None, Query(ge=1, description="Rows per page: 100 by default, at most KB_PAGE_CAP.")
     ] = None,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
 ) -> Page:
     """The page asked for, refused past the page cap."""
     if limit is None:

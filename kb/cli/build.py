@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -54,6 +55,9 @@ def ingest_command(
 ) -> None:
     """Read PubMed XML (plain or .gz) or MEDLINE text FILES into the store, and report.
 
+    FILES are regular files, or - for standard input (which fails if nothing comes for
+    KB_INPUT_STALL_SECONDS).
+
     Each article is extracted and replaces its graph in the store (KB_STORE, else
     KB_HOME/store); a DeleteCitation marks the article deleted; the run is recorded.
 
@@ -64,12 +68,18 @@ def ingest_command(
     failed, 2 when a file cannot be used at all (missing, not PubMed, hostile XML);
     nothing is read then.
     """
-    from ingest.files import BatchTally, check_files, iter_batch
+    from ingest.files import BatchTally, check_files, iter_batch, source_name
+    from ingest.streams import Source, Stalling
     from kb.jobs.archive import RecordArchive
     from kb.jobs.ingest import ingest_records
     from kb.resources import sample_path
 
-    paths = [*files, *([sample_path()] if sample else [])]
+    if files.count(Path("-")) > 1:
+        raise click.UsageError("standard input (-) can be read once")
+    paths: list[Source] = [
+        Stalling(sys.stdin.buffer, settings.input_stall_seconds) if f == Path("-") else f
+        for f in [*files, *([sample_path()] if sample else [])]
+    ]
     if not paths and query is None:
         raise click.UsageError("give FILE..., --sample or --pubmed")
     if query is None and (mindate or maxdate or offline):
@@ -80,7 +90,8 @@ def ingest_command(
     if query is not None:
         pubmed = _pubmed_records(settings, tally, query, mindate, maxdate, offline)
         records = itertools.chain(records, pubmed)
-    sources = [str(p) for p in paths] + (["PubMed search"] if query is not None else [])
+    sources = [source_name(p) for p in paths]
+    sources += ["PubMed search"] if query is not None else []
     # Every article written is archived first, for kb reextract.
     archive = RecordArchive(settings.records_dir)
     with opened_store(settings) as store:
@@ -266,7 +277,11 @@ def reextract_command(
     from kb.jobs.handoff import submit_reextract
     from kb.jobs.reextract import ReextractRequest
     from kb.jobs.runs import describe_run
+    from kb.models import PMID_PATTERN
 
+    bad = [p for p in pmids if not re.fullmatch(PMID_PATTERN, p)]
+    if bad:
+        raise click.BadParameter(f"not a PMID: {bad[0]!r}", param_hint="--pmid")
     run = submit_reextract(settings, ReextractRequest(pmids=pmids, force=force))
     click.echo(run.model_dump_json() if as_json else "\n".join(describe_run(run)))
     if run.rejected:

@@ -37,7 +37,7 @@ def export_command(settings: Settings, fmt: str, pmid: str | None, output: Path 
     from kb.graph.rdfio import export
 
     graph = _article_graph_option(pmid)
-    with opened_store(settings) as store:
+    with opened_store(settings, reading=True) as store:
         if graph is not None and graph not in store.graph_names():
             raise click.BadParameter(f"no article {pmid} in the store", param_hint="--pmid")
         if output is None:
@@ -62,7 +62,7 @@ def stats_command(settings: Settings, as_json: bool) -> None:
     from kb.query.named import read_queries
     from kb.query.registry import Registry
 
-    with opened_store(settings) as store:
+    with opened_store(settings, reading=True) as store:
         stats = get_stats(Registry(store, read_queries()))
     if as_json:
         click.echo(stats.model_dump_json())
@@ -92,7 +92,7 @@ def validate_command(settings: Settings, pmid: str | None, as_json: bool) -> Non
     from kb.graph.validate import validate_store
 
     graph = _article_graph_option(pmid)
-    with opened_store(settings) as store:
+    with opened_store(settings, reading=True) as store:
         report = validate_store(store, graph)
     if as_json:
         click.echo(report.model_dump_json())
@@ -170,7 +170,7 @@ def query_command(settings: Settings, name: str | None, params: tuple[str, ...],
         if not sep:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
         values.setdefault(key.strip(), []).append(value)
-    with opened_store(settings) as store:
+    with opened_store(settings, reading=True, readers=1) as store:
         try:
             table = Registry(store, queries).run(
                 name, {k: v if len(v) > 1 else v[0] for k, v in values.items()}
@@ -213,7 +213,7 @@ def sparql_command(settings: Settings, query: str, fmt: str | None) -> None:
             query = Path(query[1:]).read_text(encoding="utf-8")
         except OSError as exc:
             raise click.BadParameter(f"cannot read {query[1:]}: {exc}", param_hint="QUERY") from exc
-    with opened_store(settings) as store:
+    with opened_store(settings, reading=True, readers=1) as store:
         try:
             body, _, answer = respond(store, query, fmt=fmt, row_cap=settings.row_cap)
         except (QueryError, ReadOnlyError) as exc:
@@ -269,7 +269,7 @@ def graph_command(
         "min_articles": min_articles,
         "include_retracted": include_retracted,
     }
-    with opened_store(settings) as store:
+    with opened_store(settings, reading=True) as store:
         graph = read_network(Registry(store, read_queries()), params)
     if fmt == "graphml":
         data = to_graphml(graph)

@@ -30,4 +30,4 @@ def serve_command(settings: Settings, host: str, port: int) -> None:
         # KB_HOME/serve.json tells kb refresh where to hand its work while this runs.
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         with announce_server(settings.home, f"http://{local}:{port}"):
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)

@@ -11,14 +11,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
+
+from kb.errors import KBError
 from kb.jobs.lock import call_server, find_server, hold_lock, lock_path
 from kb.jobs.reextract import ReextractRequest, reextract
 from kb.jobs.refresh import RefreshRequest, refresh
-from kb.jobs.runs import Run, list_runs
+from kb.jobs.runs import Run, close_interrupted, list_runs
 from kb.jobs.write import Stopwatch
-from kb.store import Store, opened_store
+from kb.store import OxigraphStore, Store, opened_store
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -110,13 +114,30 @@ def _submit(
 
 
 def read_runs(settings: Settings, limit: int = 20) -> list[Run]:
-    """List the latest runs, from the serving process if ``kb serve`` runs, else the store."""
-    url = find_server(settings.home)
+    """List the latest runs, from the store or from the server that alone holds it.
+
+    The store is read where it lies (read-only while ``kb serve`` holds it); only a store
+    the server keeps in its memory is listed through its public ``GET /runs``. No token is
+    needed, and a store on disk is read without the server: a wedged one cannot hold it up.
+    """
+    local = settings.store or Path(settings.store_location).exists()
+    url = None if local else find_server(settings.home, timeout=2.0)
     if url is not None:
-        rows = call_server(url, _token(settings), "GET", f"/admin/runs?limit={int(limit)}")
-        return [Run.model_validate(row) for row in rows]
-    with opened_store(settings) as store:
+        return fetch_runs(url, limit)
+    with opened_store(settings, reading=True) as store:
+        if not (isinstance(store, OxigraphStore) and store.read_only):
+            close_interrupted(store)  # runs whose process died are failed, not running
         return list_runs(store, limit)
+
+
+def fetch_runs(url: str, limit: int) -> list[Run]:
+    """Ask the server at ``url`` for its latest runs; refuse an answer of any other shape."""
+    try:
+        answer = httpx.get(f"{url}/runs", params={"limit": limit}, timeout=10.0)
+        answer.raise_for_status()
+        return [Run.model_validate(row) for row in answer.json()["data"]]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        raise KBError(f"kb serve at {url} did not list its runs: {exc}") from exc
 
 
 def _token(settings: Settings) -> str | None:

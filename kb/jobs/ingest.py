@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.extraction import Extractor, default_extractor
 from kb.graph.ontology import ensure_ontology
-from kb.jobs.runs import Run, Tally, new_run_id, now_utc, recording, write_run
+from kb.jobs.runs import (
+    Run,
+    Tally,
+    close_interrupted,
+    new_run_id,
+    now_utc,
+    recording,
+    write_run,
+)
 from kb.jobs.write import mark_deleted, stored_states, write_articles
 from kb.models import Article, Deletion, Rejection
 from kb.store import Store
 
 if TYPE_CHECKING:
     from kb.jobs.archive import RecordArchive
+
+log = logging.getLogger(__name__)
 
 DELETIONS_PER_WRITE = 500  # deletion marks are one triple each: many fit one transaction
 
@@ -42,6 +53,8 @@ def ingest_records(
     """
     extractor = extract or default_extractor()
     ensure_ontology(store)
+    for run_id in close_interrupted(store):
+        log.warning("run %s never finished; marked failed (interrupted)", run_id)
     started = now_utc()
     tally = Tally(
         Run(

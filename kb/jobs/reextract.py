@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from kb.extraction import Extractor, default_extractor
 from kb.graph.ontology import ensure_ontology
@@ -18,14 +21,14 @@ from kb.jobs.runs import (
     write_run,
 )
 from kb.jobs.write import Stored, stored_states, write_articles
-from kb.models import Article, Frozen
+from kb.models import PMID_PATTERN, Article, Frozen
 from kb.store import Store
 
 
 class ReextractRequest(Frozen):
     """What to re-extract: the CLI's options, and the body of ``POST /admin/reextract``."""
 
-    pmids: tuple[str, ...] = ()
+    pmids: tuple[Annotated[str, Field(pattern=PMID_PATTERN)], ...] = ()
     force: bool = False
 
 
@@ -49,7 +52,7 @@ def reextract(
     clock = clock or now_utc
     started = clock()
     ensure_ontology(store)
-    close_interrupted(store)
+    close_interrupted(store, holding_lock=True)
     run = Run(
         run_id=new_run_id("reextract", started),
         kind="reextract",

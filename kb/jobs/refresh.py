@@ -191,7 +191,7 @@ def refresh(
     with watch.stage("record"):
         if not dry_run:
             ensure_ontology(store)
-            for run_id in close_interrupted(store):
+            for run_id in close_interrupted(store, holding_lock=True):
                 log.warning("run %s never finished; marked failed (interrupted)", run_id)
         state = read_refresh_state(store, query)
     start = window_start(state.watermark, since, overlap_days)

@@ -10,8 +10,10 @@ together or not at all. See ontology/README.md.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,6 +96,10 @@ class Run(Frozen):
     pending: tuple[str, ...] = Field((), description="PMIDs to fetch again next run.")
     rejected: int = 0
     errors: tuple[str, ...] = ()
+    process: str | None = Field(
+        default_factory=lambda: this_process(),
+        description="host:pid:start of the process that ran it (kb.jobs.runs.this_process).",
+    )
 
 
 def new_run_id(label: str, started: datetime) -> str:
@@ -211,6 +217,7 @@ def run_to_quads(run: Run) -> list[ox.Quad]:
             g.add(s, tc(_camel(name)), date_literal(day))
     if run.swept:
         g.add(s, tc("swept"), TRUE)
+    g.text(s, tc("process"), run.process)
     for name, prop in LISTS.items():
         for pmid in getattr(run, name):
             g.add(s, tc(prop), iris.article_iri(pmid))
@@ -249,17 +256,56 @@ def recording(store: Store, tally: Tally, *, write: bool = True) -> Iterator[Non
         raise
 
 
-def close_interrupted(store: Store) -> list[str]:
-    """Mark refresh runs left ``running`` as failed (interrupted); return their ids.
+def this_process() -> str:
+    """Name this process so that it cannot be taken for a later one with the same PID.
 
-    Call it only while holding the refresh lock: then no refresh is running, and a record
-    that says otherwise belongs to a process that died (killed, or the machine went down).
+    ``host:pid:start``, the start in clock ticks since boot (from /proc; 0 where there is none).
+    """
+    try:
+        with open(f"/proc/{os.getpid()}/stat", encoding="ascii") as stat:
+            start = stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        start = "0"
+    return f"{socket.gethostname()}:{os.getpid()}:{start}"
+
+
+def process_gone(process: str) -> bool:
+    """Tell whether the process a run recorded has ended (False when it cannot be told).
+
+    >>> process_gone(this_process())
+    False
+    """
+    parts = process.split(":")
+    if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
+        return False  # another machine's run: only that machine can tell
+    pid, start = parts[-2], parts[-1]
+    try:
+        with open(f"/proc/{int(pid)}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, ValueError):
+        return True
+    return fields[19] != start or fields[0] == "Z"  # another process, or one that has ended
+
+
+def close_interrupted(store: Store, *, holding_lock: bool = False) -> list[str]:
+    """Mark runs left ``running`` whose process has ended as failed; return their ids.
+
+    A run records its process (``tc:process``); one whose process is gone was killed, or the
+    machine went down. A refresh recorded before runs named their process is taken for dead
+    when ``holding_lock`` (the refresh lock: then no refresh is running).
     """
     rows = store.select(
-        PROLOG + f"SELECT ?run WHERE {{ GRAPH {iris.RUNS_GRAPH} "
-        '{ ?run a tc:RefreshRun ; tc:status "running" } }'
+        PROLOG + f"SELECT ?run ?process ?refresh WHERE {{ GRAPH {iris.RUNS_GRAPH} {{ "
+        '?run a tc:IngestRun ; tc:status "running" . OPTIONAL { ?run tc:process ?process } '
+        "OPTIONAL { ?run a ?refresh FILTER(?refresh = tc:RefreshRun) } } }"
     )
-    runs = [r["run"] for r in rows if isinstance(r["run"], ox.NamedNode)]
+    runs = []
+    for row in rows:
+        run, process = row["run"], value_of(row.get("process"))
+        if not isinstance(run, ox.NamedNode):
+            continue
+        if process_gone(process) if process else (holding_lock and "refresh" in row):
+            runs.append(run)
     if runs:
         values = " ".join(str(r) for r in runs)
         store.update(
@@ -395,6 +441,7 @@ def _from_record(run_id: str, fields: Mapping[str, list[ox.NamedNode | ox.Litera
         **{name: int(one(prop) or 0) for name, prop in COUNTS.items()},
         **{name: many(prop) for name, prop in LISTS.items()},
         errors=tuple(sorted(v.value for v in fields.get(_iri("tc", "errorMessage"), []))),
+        process=one("process"),
     )
 
 

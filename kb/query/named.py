@@ -102,12 +102,18 @@ class Header(Frozen):
         description="The query pages itself: its one 'LIMIT n OFFSET m' is set to the page "
         "asked for (and left out for the whole answer), and it projects ?total.",
     )
+    needs_one_of: tuple[str, ...] = Field(
+        (), description="Parameters of which a caller must give at least one value."
+    )
 
     @model_validator(mode="after")
     def _names(self) -> Header:
         for name in self.params:
             if not _PARAM_NAME.match(name):
                 raise ValueError(f"parameter name {name!r} must match {_PARAM_NAME.pattern}")
+        for name in self.needs_one_of:
+            if name not in self.params:
+                raise ValueError(f"needs_one_of names {name!r}, which is no parameter")
         return self
 
 

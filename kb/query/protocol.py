@@ -2,12 +2,11 @@
 
 No web framework here: the HTTP route and ``kb sparql`` share these functions.
 
-A query is parsed with rdflib's SPARQL parser before it runs: an update (INSERT, DELETE,
-LOAD, CLEAR, ...) does not parse as a query and is refused as such, and a query holding a
-SERVICE pattern, which would make the server fetch a URL of the caller's choosing, is
-refused. Answers are materialised in a worker thread that stops at the row cap; the caller
-waits at most the time limit and then abandons the worker (pyoxigraph cannot be interrupted,
-so a runaway query finishes in the background, checked between rows).
+A request is classified by its tokens before it runs: an update (INSERT, DELETE, LOAD,
+CLEAR, ...) is refused as such, and so is a query holding a SERVICE pattern, which would
+make the server fetch a URL of the caller's choosing. The engine parses the query where it
+runs: on a store on disk, in a worker process that the time limit kills (``kb.store.pool``),
+so neither parsing nor evaluating can hold the server. Answers stop at the row cap.
 """
 
 from __future__ import annotations
@@ -21,12 +20,18 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from kb.errors import NotAcceptableError, QueryError, ReadOnlyError
-from kb.iris import PREFIXES
-from kb.store import OxigraphStore, Store, Term
+from kb.errors import (
+    NotAcceptableError,
+    QueryError,
+    ReadOnlyError,
+    StoreError,
+)
+from kb.iris import PREFIXES, problem_iri
+from kb.store import OxigraphStore, Store
+from kb.store.base import QueryOptions, sparql_words, term_json
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
-MAX_QUERY = 100_000  # characters; rdflib's parser is slow on huge texts
+MAX_QUERY = 100_000  # characters a query may have
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -127,64 +132,54 @@ class Answer:
 
 # --- vetting ---------------------------------------------------------------------------------
 
-_parser_lock = threading.Lock()  # pyparsing's packrat cache is shared: parse one at a time
+_UPDATES = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
 _FORMS: dict[str, Form] = {
-    "SelectQuery": "SELECT",
-    "AskQuery": "ASK",
-    "ConstructQuery": "CONSTRUCT",
-    "DescribeQuery": "DESCRIBE",
+    "SELECT": "SELECT",
+    "ASK": "ASK",
+    "CONSTRUCT": "CONSTRUCT",
+    "DESCRIBE": "DESCRIBE",
 }
 
 
 def vet_query(text: str) -> Vetted:
-    """Parse a query and refuse what a read-only endpoint must not run.
+    """Classify a request and refuse what a read-only endpoint must not run.
+
+    One linear pass over the tokens (comments, strings and IRIs stepped over) finds the
+    form, an update keyword, SERVICE and a dataset clause; the engine's own parser reads the
+    query when it runs, in a worker the time limit can stop. Nothing here recurses or holds
+    a lock, so a huge or deeply nested query costs only its length.
 
     >>> vet_query("ASK {}").form
     'ASK'
     """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
     if len(text) > MAX_QUERY:
-        raise QueryError(f"the query is longer than {MAX_QUERY} characters")
-    with _parser_lock:
-        try:
-            tree = parseQuery(text)
-        except ParseException as exc:
-            try:
-                parseUpdate(text)
-            except ParseException:
-                raise QueryError(
-                    f"invalid SPARQL query at line {exc.lineno}, column {exc.col}: {exc.msg}"
-                ) from None
-            raise ReadOnlyError(
-                "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
-                "CREATE, DROP, COPY, MOVE, ADD) is refused"
-            ) from None
-        except Exception as exc:  # rdflib raises plain errors for some malformed input
-            raise QueryError(f"invalid SPARQL query: {exc}") from None
-    body = tree[1]
-    if "ServiceGraphPattern" in _node_names(body):
-        raise QueryError("SERVICE is refused: this endpoint does not query other endpoints")
-    return Vetted(
-        text, _FORMS[body.name], bool(body["datasetClause"]) if "datasetClause" in body else False
-    )
-
-
-def _node_names(node: object) -> set[str]:
-    """The names of every parse-tree node (rdflib CompValue) under ``node``, itself included."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, CompValue):
-            found.add(item.name)
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
-            stack.extend(item)  # type: ignore[arg-type]
-    return found
+        raise QueryError(f"the query is longer than {MAX_QUERY:,} characters")
+    form: Form | None = None
+    has_dataset = False
+    depth = 0
+    for kind, token in sparql_words(text):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word":
+            word = token.upper()
+            if word == "SERVICE":
+                raise QueryError("SERVICE is refused: this endpoint does not query other endpoints")
+            if form is None and word in _UPDATES:
+                raise ReadOnlyError(
+                    "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
+                    "CREATE, DROP, COPY, MOVE, ADD) is refused"
+                )
+            if form is None and word in _FORMS:
+                form = _FORMS[word]
+            elif form is not None and depth == 0 and word == "FROM":
+                has_dataset = True
+    if form is None:
+        raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE in it")
+    return Vetted(text, form, has_dataset)
 
 
 # --- negotiation -----------------------------------------------------------------------------
@@ -283,7 +278,7 @@ def evaluate(
     own with FROM); a protocol dataset overrides the query's own, as the protocol says.
     Relative IRIs resolve against ``base_iri`` (the endpoint's URL, for the HTTP route).
     """
-    result = _run(store, vetted, dataset or Dataset(), base_iri)
+    result = _run(store, vetted, dataset or Dataset(), base_iri, row_cap + 1)
     answer = Answer(vetted.form)
     if isinstance(result, ox.QueryBoolean):
         answer.boolean = bool(result)
@@ -306,25 +301,23 @@ def evaluate(
     return answer
 
 
-def _run(store: Store, vetted: Vetted, dataset: Dataset, base_iri: str | None) -> object:
+def _run(
+    store: Store, vetted: Vetted, dataset: Dataset, base_iri: str | None, limit: int
+) -> object:
     if not isinstance(store, OxigraphStore):
         if dataset:
             raise QueryError("default-graph-uri and named-graph-uri need the embedded store")
         return store.query(vetted.text)
+    options = QueryOptions(
+        base_iri=base_iri,
+        default_graph=[_graph(g) for g in dataset.default_graphs] if dataset else None,
+        named_graphs=[_graph(g) for g in dataset.named_graphs] if dataset else None,
+        union=not vetted.has_dataset,
+        limit=limit,
+    )
     try:
-        if dataset:
-            return store.oxigraph.query(
-                vetted.text,
-                base_iri=base_iri,
-                default_graph=[_graph(g) for g in dataset.default_graphs],
-                named_graphs=[_graph(g) for g in dataset.named_graphs],
-            )
-        return store.oxigraph.query(
-            vetted.text, base_iri=base_iri, use_default_graph_as_union=not vetted.has_dataset
-        )
-    except SyntaxError as exc:
-        raise QueryError(f"invalid SPARQL query: {exc}") from exc
-    except (OSError, RuntimeError) as exc:
+        return store.run_query(vetted.text, options)
+    except StoreError as exc:  # a time limit is a QueryError, and goes through as one
         raise QueryError(f"the query failed: {exc}") from exc
 
 
@@ -348,18 +341,36 @@ def write_answer(answer: Answer, fmt: Format) -> bytes:
         document: dict[str, object] = {"head": {}, "boolean": answer.boolean}
     else:
         bindings = [
-            {v: _term_json(s[v]) for v in answer.variables if s[v] is not None}
+            {v: term_json(s[v]) for v in answer.variables if s[v] is not None}
             for s in answer.solutions
         ]
         document = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
     data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if fmt is JSON:
-        return data
+        return mark_truncated_json(data) if answer.truncated else data
     # The engine writes the other formats from the (capped) JSON document.
     parsed = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
     written = parsed.serialize(format=fmt.results)
     assert written is not None  # no output file given: the bytes come back
+    if fmt is XML and answer.truncated:
+        return written.replace(b"</head>", f'<link href="{TRUNCATED}"/></head>'.encode(), 1)
     return written
+
+
+#: Where an answer cut at the row cap says so, in the results formats that have a place for it
+#: (``link`` in the head of SPARQL JSON and XML results: clients that do not know it ignore it).
+TRUNCATED = problem_iri("truncated").value
+
+
+def mark_truncated_json(data: bytes) -> bytes:
+    """Add the truncation link to the head of a SPARQL JSON results document.
+
+    >>> mark_truncated_json(b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')[:60]
+    b'{"head":{"vars":["s"],"link":["https://w3id.org/tckb/problem/'
+    """
+    document = json.loads(data)
+    document["head"]["link"] = [TRUNCATED]
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def respond(
@@ -384,29 +395,6 @@ def respond(
 
 def _prefixes(fmt: Format) -> dict[str, str] | None:
     return dict(PREFIXES) if fmt in (TURTLE, RDFXML) else None
-
-
-def _term_json(term: Term) -> dict[str, object]:
-    """One RDF term as SPARQL 1.1 Query Results JSON."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
-            out["datatype"] = term.datatype.value
-        return out
-    return {
-        "type": "triple",
-        "value": {
-            "subject": _term_json(term.subject),
-            "predicate": _term_json(term.predicate),
-            "object": _term_json(term.object),
-        },
-    }
 
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)

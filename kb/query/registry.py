@@ -111,6 +111,9 @@ def bind_params(query: NamedQuery, raw: Mapping[str, RawValue] | None = None) ->
             blocks[name] = (term,)
         else:
             scalars[name] = term
+    needed = query.header.needs_one_of
+    if needed and not any(blocks.get(n) or n in scalars for n in needed):
+        raise ParameterError(needed[0], f"give at least one of: {', '.join(needed)}")
     return Bound(scalars=scalars, blocks=blocks)
 
 

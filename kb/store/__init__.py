@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.errors import LockedError
 from kb.store.base import FORMATS, Bindings, Graph, Row, Store, Term, value_of
 from kb.store.oxigraph import OxigraphStore
 
@@ -52,12 +53,24 @@ def open_store(location: str | Path | None = None, settings: Settings | None = N
 
 
 @contextmanager
-def opened_store(settings: Settings) -> Iterator[Store]:
-    """Open the store the settings name (KB_STORE, else KB_HOME/store); close it after."""
+def opened_store(settings: Settings, *, reading: bool = False, readers: int = 0) -> Iterator[Store]:
+    """Open the store the settings name (KB_STORE, else KB_HOME/store); close it after.
+
+    ``reading``: the caller only reads, so a store on disk that another process holds (a
+    running ``kb serve``) is opened read-only, as it stands, instead of refused. ``readers``:
+    queries run in that many worker processes, each stopped at KB_QUERY_TIMEOUT.
+    """
     if not settings.store:
         settings.home.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.store_location, settings)
     try:
+        store = open_store(settings.store_location, settings)
+    except LockedError:
+        if not reading:
+            raise
+        store = OxigraphStore(Path(settings.store_location), read_only=True)
+    try:
+        if readers and isinstance(store, OxigraphStore):
+            store.start_readers(readers, settings.query_timeout)
         yield store
     finally:
         store.close()

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
 
-from kb.errors import LockedError, StoreError
+from kb.errors import LockedError, QueryError, ReadOnlyError, StoreError
 from kb.store.base import (
     FORMATS,
     BaseStore,
     Bindings,
     Graph,
+    QueryOptions,
     drop_and_insert,
     replace_description_update,
     split_shared,
+    syntax_message,
 )
+from kb.store.pool import ReaderPool
 
 
 class OxigraphStore(BaseStore):
@@ -29,9 +33,16 @@ class OxigraphStore(BaseStore):
     as one transaction.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+        self._readers: ReaderPool | None = None
         try:
-            self._store = ox.Store(str(path)) if path is not None else ox.Store()
+            if read_only:
+                if path is None:
+                    raise StoreError("only a store on disk can be opened read-only")
+                self._store = ox.Store.read_only(str(path))
+            else:
+                self._store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise LockedError(
@@ -41,6 +52,30 @@ class OxigraphStore(BaseStore):
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         self.path = path
         self._lock = threading.Lock()  # one writer at a time: graph checks stay true
+
+    def start_readers(self, size: int, timeout: float) -> None:
+        """Answer every later query in worker processes, each stopped past ``timeout`` seconds.
+
+        Only a store on disk can be read from other processes; in memory, queries stay here.
+        """
+        if self.path is not None and self._readers is None:
+            self._readers = ReaderPool(self.path, size, timeout)
+
+    def stop_readers(self) -> None:
+        """Kill the worker processes; later queries run here again."""
+        if self._readers is not None:
+            self._readers.close()
+            self._readers = None
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self.read_only:
+            raise ReadOnlyError(f"the store at {self.path} is open read-only here")
+        if self._readers is None:
+            yield
+        else:
+            with self._readers.writing():
+                yield
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -76,7 +111,8 @@ class OxigraphStore(BaseStore):
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction."""
         try:
-            self._store.extend(quads)
+            with self._writing():
+                self._store.extend(quads)
             self._generation += 1
         except OSError as exc:
             raise StoreError(f"store write failed: {exc}") from exc
@@ -90,20 +126,29 @@ class OxigraphStore(BaseStore):
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update request in one transaction."""
         try:
-            self._store.update(sparql)
+            with self._writing():
+                self._store.update(sparql)
             self._generation += 1
         except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"store update failed: {exc}") from exc
 
     def query(self, sparql: str, bindings: Bindings | None = None) -> object:
         """Run a read query; values are bound through the engine, never spliced."""
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        return self.run_query(sparql, QueryOptions(bindings=dict(bindings or {})))
+
+    def run_query(self, sparql: str, options: QueryOptions | None = None) -> object:
+        """Run a read query with the engine's options (dataset, base IRI, row limit).
+
+        With readers started, the query runs in a worker process within the time limit;
+        otherwise here, where nothing can stop it.
+        """
+        options = options or QueryOptions()
+        if self._readers is not None:
+            return self._readers.query(sparql, self.generation, options)
         try:
-            return self._store.query(
-                sparql, substitutions=subs or None, use_default_graph_as_union=True
-            )
+            return self._store.query(sparql, **options.engine_arguments())
         except SyntaxError as exc:
-            raise StoreError(f"invalid SPARQL: {exc}") from exc
+            raise QueryError(syntax_message(str(exc))) from exc
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"query failed: {exc}") from exc
 
@@ -128,9 +173,10 @@ class OxigraphStore(BaseStore):
         self._store.optimize()
 
     def close(self) -> None:
-        """Flush and release the store."""
+        """Stop the readers, flush and release the store."""
+        self.stop_readers()
         if not hasattr(self, "_store"):
             return
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
         del self._store

@@ -8,7 +8,6 @@ are split into several operations of one request (still one transaction).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -16,14 +15,18 @@ import httpx
 import pyoxigraph as ox
 
 from kb import iris
-from kb.errors import ParameterError, StoreError
+from kb.errors import StoreError
 from kb.store.base import (
     BaseStore,
     Bindings,
     Graph,
+    bind_values,
+    boolean_result,
     insert_data,
+    query_form,
     replace_description_update,
     replace_graphs_update,
+    triples_result,
 )
 
 if TYPE_CHECKING:
@@ -34,74 +37,6 @@ N_TRIPLES = "application/n-triples"
 
 # Triples per INSERT DATA operation: Virtuoso 7 refuses a few thousand in one.
 CHUNK = 500
-
-_TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*)
-    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-                |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    | (?P<iri><[^<>"{}|^`\\\s]*>)
-    | (?P<var>[?$][A-Za-z0-9_\u00b7-\U000effff]+)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_.:-]*)
-    | (?P<open>\{) | (?P<close>\})""",
-    re.VERBOSE,
-)
-_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-
-
-def query_form(sparql: str) -> str:
-    """Return the form of a query: SELECT, ASK, CONSTRUCT or DESCRIBE."""
-    for match in _TOKEN.finditer(sparql):
-        if match.lastgroup == "word" and match.group().upper() in _FORMS:
-            return match.group().upper()
-    raise StoreError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
-
-
-def where_position(sparql: str) -> int:
-    """Return the offset just inside the opening brace of the query's WHERE clause.
-
-    Comments, strings and IRIs are skipped, so braces inside them do not count; the template
-    of a CONSTRUCT is stepped over.
-    """
-    form, seen_where, depth, template = None, False, 0, False
-    for match in _TOKEN.finditer(sparql):
-        kind, text = match.lastgroup, match.group()
-        if kind == "word":
-            upper = text.upper()
-            form = form or (upper if upper in _FORMS else None)
-            seen_where = seen_where or upper == "WHERE"
-        elif kind == "open":
-            if depth == 0 and (form != "CONSTRUCT" or seen_where or template):
-                return match.end()
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-            template = template or (form == "CONSTRUCT" and depth == 0)
-    raise StoreError("cannot find the WHERE clause of the query")
-
-
-def bind_values(sparql: str, bindings: Bindings) -> str:
-    """Bind variables by a VALUES block placed first in the WHERE clause.
-
-    Values are written as RDF terms in N-Triples syntax (pyoxigraph escapes literals and
-    checks IRIs), never as raw text, so a value cannot change the query around it.
-
-    >>> bind_values("SELECT ?t WHERE { ?a <http://ex/title> ?t }", {"a": ox.NamedNode("http://ex/1")})
-    'SELECT ?t WHERE { VALUES (?a) { (<http://ex/1>) } ?a <http://ex/title> ?t }'
-    """
-    if not bindings:
-        return sparql
-    names, terms = [], []
-    for name, value in bindings.items():
-        if not _VARIABLE.match(name):
-            raise ParameterError(name, "not a SPARQL variable name")
-        if not isinstance(value, ox.NamedNode | ox.Literal):
-            raise ParameterError(name, "only IRIs and literals can be bound on a remote store")
-        names.append(f"?{name}")
-        terms.append(str(value))
-    at = where_position(sparql)
-    block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
-    return sparql[:at] + block + sparql[at:]
 
 
 class RemoteStore(BaseStore):
@@ -190,14 +125,14 @@ class RemoteStore(BaseStore):
         form = query_form(text)
         if form in ("CONSTRUCT", "DESCRIBE"):
             body = self._post(self.query_url, {"query": text}, N_TRIPLES)
-            return _triples_result(body)
+            return triples_result(body)
         result = ox.parse_query_results(
             self._post(self.query_url, {"query": text}, RESULTS_XML), ox.QueryResultsFormat.XML
         )
         if form == "ASK" and isinstance(result, ox.QuerySolutions):
             rows = list(result)
             value = bool(rows) and rows[0][0] is not None and rows[0][0].value not in ("0", "false")
-            return _boolean(value)
+            return boolean_result(value)
         return result
 
     def graph_names(self) -> set[Graph]:
@@ -246,21 +181,3 @@ def _checked(response: httpx.Response, url: str) -> bytes:
         detail = first[0][:300] if first else response.reason_phrase
         raise StoreError(f"SPARQL server at {url} answered {response.status_code}: {detail}")
     return response.content
-
-
-def _boolean(value: bool) -> ox.QueryBoolean:
-    doc = f'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>{str(value).lower()}</boolean></sparql>'
-    result = ox.parse_query_results(doc, ox.QueryResultsFormat.XML)
-    assert isinstance(result, ox.QueryBoolean)
-    return result
-
-
-def _triples_result(body: bytes) -> ox.QueryTriples:
-    # pyoxigraph cannot build QueryTriples from parsed triples; a scratch store can.
-    scratch = ox.Store()
-    scratch.extend(
-        ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(body, ox.RdfFormat.N_TRIPLES)
-    )
-    result = scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
-    assert isinstance(result, ox.QueryTriples)
-    return result

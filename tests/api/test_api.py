@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from kb.api import create_app
 from kb.query.named import read_queries
 from kb.settings import Settings, get_settings
 from kb.store import OxigraphStore
-from tests.support.graphs import SEED, fixture_store, ingest_files, write_fixture_home
+from tests.support.graphs import FIXTURE, SEED, fixture_store, ingest_files, write_fixture_home
 from tests.support.server import assert_envelope, assert_problem, serve
 
 QUERIES = read_queries()
@@ -80,7 +81,12 @@ def test_the_openapi_document_describes_each_named_query_and_its_parameters(
 def test_every_named_query_answers_over_http_with_its_defaults(
     api: httpx.Client, name: str
 ) -> None:
-    params = {p: "finding/t1-hypointense" for p, d in QUERIES[name].params.items() if d.required}
+    needed = set(QUERIES[name].header.needs_one_of[:1])
+    params = {
+        p: "finding/t1-hypointense"
+        for p, d in QUERIES[name].params.items()
+        if d.required or p in needed
+    }
     if "pmid" in params:
         params["pmid"] = "11474353"
     response = api.get(f"/queries/{name}", params=params)
@@ -222,7 +228,7 @@ def test_a_concept_id_with_a_slash_gives_labels_hierarchy_mappings_and_evidence(
     assert ("narrower", "condition/tuberculosis") in facts
     assert ("exactMatch", "http://id.nlm.nih.gov/mesh/D007239") in facts
     assert [(e["role"], e["articles"]) for e in concept["evidence"]] == [("misdiagnosis", 1)]
-    assert_problem(api.get("/concepts/condition/no-such-thing"), 400, parameter="concept")
+    assert_problem(api.get("/concepts/condition/no-such-thing"), 404)
 
 
 def test_the_concept_list_has_evidence_counts_and_filters_by_scheme(api: httpx.Client) -> None:
@@ -333,7 +339,7 @@ def test_the_seed_study_lists_its_four_misdiagnoses(seed_api: httpx.Client) -> N
 # --- kb serve: the command that owns the store while it serves ------------------------------
 
 
-def test_kb_serve_answers_on_its_port_and_owns_the_store_meanwhile(tmp_path: Path) -> None:
+def test_kb_serve_answers_on_its_port_while_the_cli_reads_beside_it(tmp_path: Path) -> None:
     home = write_fixture_home(tmp_path)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -352,10 +358,26 @@ def test_kb_serve_answers_on_its_port_and_owns_the_store_meanwhile(tmp_path: Pat
                     assert time.monotonic() < deadline, "kb serve did not start"
                     time.sleep(0.2)
             assert assert_envelope(health)["counts"]["articles"] == 6
-            other = subprocess.run(
-                [sys.executable, "-m", "kb", "query", "timeline"], env=env, capture_output=True
+            # Reading commands work beside the server (the store opens read-only) and say
+            # what the server says; writing ones still find the store held.
+            beside = subprocess.run(
+                [sys.executable, "-m", "kb", "query", "timeline", "--format", "json"],
+                env=env,
+                capture_output=True,
             )
-            assert other.returncode == 3, other.stderr  # the store is locked by the server
+            assert beside.returncode == 0, beside.stderr
+            served = assert_envelope(httpx.get(f"http://127.0.0.1:{port}/queries/timeline"))
+            assert json.loads(beside.stdout)["rows"] == served
+            runs = subprocess.run(
+                [sys.executable, "-m", "kb", "runs"], env=env, capture_output=True
+            )
+            assert runs.returncode == 0, runs.stderr
+            load = subprocess.run(
+                [sys.executable, "-m", "kb", "load", str(FIXTURE)],
+                env=env,
+                capture_output=True,
+            )
+            assert load.returncode == 3, load.stderr  # the store is the server's to write
         finally:
             server.terminate()
             server.wait(timeout=20)

@@ -162,3 +162,66 @@ def test_ingest_has_help() -> None:
     result = CliRunner().invoke(cli, ["ingest", "--help"])
     assert result.exit_code == 0
     assert "--sample" in result.output and "--json" in result.output
+
+
+# --- inputs that never end, and records too large to keep -------------------------------------
+
+
+def kb_ingest(tmp_path: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KB_HOME": str(tmp_path / "home"), "KB_STORE": ""}
+    env.update(kwargs.pop("env", {}))  # type: ignore[call-overload]
+    return subprocess.run(
+        [sys.executable, "-m", "kb", "ingest", *args, "--json"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def test_a_fifo_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "never-ends"
+    os.mkfifo(fifo)
+    result = kb_ingest(tmp_path, str(fifo))
+    assert result.returncode == 2
+    assert "not a regular file" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_standard_input_is_read_when_asked_for_with_a_dash(tmp_path: Path) -> None:
+    data = write(tmp_path / "in.xml", GOOD.format(pmid=11), GOOD.format(pmid=12)).read_text()
+    result = kb_ingest(tmp_path, "-", input=data)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["run"]["written"] == 2
+
+
+def test_standard_input_that_stalls_fails_and_the_run_with_it(tmp_path: Path) -> None:
+    reader, writer = os.pipe()  # kept open and silent: the input never ends, and never speaks
+    try:
+        result = kb_ingest(tmp_path, "-", stdin=reader, env={"KB_INPUT_STALL_SECONDS": "1"})
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert result.returncode == 2 and "stalled" in result.stderr, result.stderr
+    runs = subprocess.run(
+        [sys.executable, "-m", "kb", "runs", "--json"],
+        env={**os.environ, "KB_HOME": str(tmp_path / "home"), "KB_STORE": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert [r["status"] for r in json.loads(runs.stdout)] == ["failed"]
+
+
+def test_a_record_with_a_huge_abstract_is_refused_and_the_rest_kept(tmp_path: Path) -> None:
+    huge = (
+        '<PubmedArticle><MedlineCitation><PMID Version="1">13</PMID><Article>'
+        "<ArticleTitle>T.</ArticleTitle><Abstract><AbstractText>"
+        + "calcinosis " * 500_000
+        + "</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>\n"
+    )
+    path = write(tmp_path / "big.xml", GOOD.format(pmid=11), huge)
+    result = kb_ingest(tmp_path, str(path))
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    assert summary["run"]["written"] == 1 and "at most 50000 characters" in result.stdout

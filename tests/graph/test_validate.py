@@ -171,3 +171,25 @@ def test_a_listing_key_that_is_not_the_articles_year_and_pmid_is_named(
 
 def _integer() -> ox.NamedNode:
     return ox.NamedNode(iris.PREFIXES["xsd"] + "integer")
+
+
+def test_the_whole_store_is_validated_a_batch_of_articles_at_a_time(
+    ontology: list[ox.Quad],
+) -> None:
+    from kb.graph.validate import validate_store
+    from kb.store import OxigraphStore
+
+    store = OxigraphStore()
+    store.add_quads(ontology)
+    broken = None
+    for pmid in range(11474353, 11474360):
+        quads = to_quads(full_article(str(pmid)), full_extraction(str(pmid)))
+        if pmid == 11474358:  # in the third batch of two
+            broken = next(q.subject for q in quads if q.predicate == iris.term("polarity"))
+            quads = without(quads, broken, "polarity")  # type: ignore[arg-type]
+        store.replace_graphs({iris.article_graph(str(pmid)): quads})
+    whole = validate_store(store)
+    batched = validate_store(store, batch=2)
+    assert batched == whole and not whole.conforms
+    assert {v.focus for v in whole.violations} == {broken.value}  # type: ignore[union-attr]
+    assert whole.triples == len(list(store.quads()))

@@ -25,6 +25,7 @@ from kb.graph.ontology import ensure_ontology, ontology_quads
 from kb.graph.rdfio import export, load
 from kb.graph.validate import SUMMARY, check_article_graphs, validate_store
 from kb.jobs.ingest import ingest_records
+from kb.jobs.runs import list_runs, read_run
 from kb.jobs.stats import StoreStats, get_stats
 from kb.models import Article, Deletion, Extraction, Rejection
 from kb.query import Registry, read_queries
@@ -308,6 +309,7 @@ def test_a_killed_ingest_leaves_whole_articles_and_completes_on_the_next_run(
             assert validate_store(store, graph).conforms
         (status,) = store.select(f"SELECT ?s WHERE {{ ?r <{TC}status> ?s }}")
         assert status["s"].value == "running"  # type: ignore[union-attr]  # never ended
+        [killed] = list_runs(store)
 
     done = subprocess.run(
         [sys.executable, "-c", KILLED_INGEST, str(path), str(source), "500"],
@@ -321,6 +323,10 @@ def test_a_killed_ingest_leaves_whole_articles_and_completes_on_the_next_run(
         last = stats_of(store).last_run
         assert last is not None  # the articles stored before the kill are not written again
         assert (last.unchanged, last.written) == (len(present), count - len(present))
+        # the next run saw that the killed one's process had ended, and said so
+        before = read_run(store, killed.run_id)
+        assert before is not None and before.status == "failed"
+        assert before.errors[0].startswith("interrupted")
 
 
 # --- the command line --------------------------------------------------------------------------

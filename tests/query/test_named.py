@@ -165,7 +165,7 @@ def test_every_named_query_answers_the_same_when_bound_by_a_values_block(
     name: str, registry: Registry
 ) -> None:
     """A remote store binds by a VALUES block at the top of WHERE, not by substitution."""
-    from kb.store.remote import bind_values
+    from kb.store.base import bind_values
 
     query = QUERIES[name]
     store = registry.store
@@ -551,7 +551,8 @@ def test_signature_ranks_cases_like_my_patient_and_says_what_they_were_taken_for
         "finding/t1-hypointense:present",
         "finding/t2-hypointense:present",
     }
-    assert rows(registry, "signature") == []  # no findings given, nothing to match
+    with pytest.raises(ParameterError, match="at least one of: present, absent"):
+        rows(registry, "signature")  # no findings given: nothing to match, and it says so
     strict = rows(registry, "signature", present=EXAMPLES["present"], min_shared=2)
     assert [r["pmid"] for r in strict] == ["90000003", "90000002"]  # ties: newest first
 

@@ -19,7 +19,7 @@ ASKED: list[tuple[str, dict[str, object]]] = [
     *(
         (name, {})
         for name, q in sorted(QUERIES.items())
-        if not any(p.required for p in q.params.values())
+        if not any(p.required for p in q.params.values()) and not q.header.needs_one_of
     ),
     ("article", {"pmid": "11474353"}),
     ("article-evidence", {"pmid": "11474353"}),

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from kb.api.deps import SettingsDep, StoreDep
+from kb.api.deps import RunnerDep, SettingsDep, StoreDep
 from kb.api.models import Envelope
 from kb.jobs.handoff import run_reextract, run_refresh
 from kb.jobs.reextract import ReextractRequest
@@ -92,8 +92,21 @@ def reextract(
 
 
 @router.get("/runs", summary="The latest runs, newest first", response_model=Envelope[list[Run]])
-def runs(
+def admin_runs(
     store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000, description="How many.")] = 20
 ) -> Envelope[list[Run]]:
-    """List the runs of the runs graph (``kb runs``)."""
+    """List the runs of the runs graph, as ``GET /runs`` does."""
     return Envelope(data=list_runs(store, limit))
+
+
+public = APIRouter(tags=["admin"])
+
+
+@public.get("/runs", summary="The latest runs, newest first", response_model=Envelope[list[Run]])
+async def runs(
+    store: StoreDep,
+    runner: RunnerDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many.")] = 20,
+) -> Envelope[list[Run]]:
+    """List the runs of the runs graph (``kb runs``): no token, the graph is public anyway."""
+    return Envelope(data=await runner(list_runs, store, limit))

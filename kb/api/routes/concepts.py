@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from kb.api.deps import PageDep, RegistryDep, RunnerDep
 from kb.api.models import ConceptOut, Envelope, Meta, Row
 from kb.api.routes.queries import FormatParam, answer_table, table_route
+from kb.errors import ParameterError
 
 router = APIRouter(tags=["concepts"])
 
@@ -43,7 +44,10 @@ async def get_concept(
     include_retracted: Annotated[bool, Query(description="Count retracted articles too.")] = False,
 ) -> Envelope[ConceptOut]:
     """Answer through ``concept`` and ``concept-evidence`` (the id holds a slash)."""
-    facts = await runner(registry.run, "concept", {"concept": concept_id})
+    try:
+        facts = await runner(registry.run, "concept", {"concept": concept_id})
+    except ParameterError as exc:  # not a concept id of the vocabulary: nothing is there
+        raise HTTPException(404, f"no concept {concept_id!r}: {exc.reason}") from exc
     if not facts.rows:
         raise HTTPException(404, f"no concept {concept_id!r} in the ontology graph")
     params = {"concept": concept_id, "include_retracted": include_retracted}

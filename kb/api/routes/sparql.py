@@ -11,7 +11,7 @@ from starlette.datastructures import QueryParams
 
 from kb.api.deps import RunnerDep, SettingsDep, StoreDep
 from kb.api.errors import problem_response
-from kb.errors import QueryError, ReadOnlyError
+from kb.errors import QueryError, ReadOnlyError, TooLargeError
 from kb.query.protocol import Dataset, decode_body, respond
 
 router = APIRouter(tags=["sparql"])
@@ -24,7 +24,9 @@ graphs unless `default-graph-uri`/`named-graph-uri` (or the query's FROM) say ot
 are chosen by `Accept` (q-values honoured) or `format`: SELECT as json, xml, csv, tsv; ASK as
 json, xml; CONSTRUCT/DESCRIBE as ttl, nt, jsonld, rdf. Updates, LOAD and SERVICE are refused
 (400). A query runs at most KB_QUERY_TIMEOUT seconds (then 503) and carries at most KB_ROW_CAP
-rows; a cut answer says so in the `KB-Truncated` header."""
+rows; a cut answer says so in the `KB-Truncated` header and, in JSON and XML, in the answer's
+head (a `link` to https://w3id.org/tckb/problem/truncated). Bodies are limited to
+KB_MAX_BODY_BYTES (413 past it), forms to KB_MAX_FORM_FIELDS fields."""
 
 POST_BODY = {
     "requestBody": {
@@ -80,23 +82,32 @@ async def sparql_post(
     """Answer a query POSTed as a form or directly as application/sparql-query."""
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower()
+    if media == UPDATE:
+        raise ReadOnlyError("this endpoint is read-only: SPARQL Update is refused")
+    if media not in (FORM, DIRECT):  # refused before a byte of the body is read
+        return problem_response(
+            request,
+            415,
+            f"a query is POSTed as {FORM} or {DIRECT}, not {media or 'a body without a type'}",
+        )
     body = await request.body()
     if media == FORM:
-        form = parse_qs(decode_body(body, content_type), keep_blank_values=True)
+        try:
+            form = parse_qs(
+                decode_body(body, content_type),
+                keep_blank_values=True,
+                max_num_fields=settings.max_form_fields,
+            )
+        except ValueError as exc:
+            raise TooLargeError(
+                f"the form has more than {settings.max_form_fields} fields (KB_MAX_FORM_FIELDS)"
+            ) from exc
         if "update" in form:
             raise ReadOnlyError("this endpoint is read-only: the update was not run")
         params = QueryParams([*request.query_params.multi_items(), *_items(form)])
         return await _answer(request, store, settings, runner, params, None)
-    if media == DIRECT:
-        text = decode_body(body, content_type)
-        return await _answer(request, store, settings, runner, request.query_params, text)
-    if media == UPDATE:
-        raise ReadOnlyError("this endpoint is read-only: SPARQL Update is refused")
-    return problem_response(
-        request,
-        415,
-        f"a query is POSTed as {FORM} or {DIRECT}, not {media or 'a body without a type'}",
-    )
+    text = decode_body(body, content_type)
+    return await _answer(request, store, settings, runner, request.query_params, text)
 
 
 def _items(form: dict[str, list[str]]) -> list[tuple[str, str]]:

@@ -1,0 +1,143 @@
+"""What every request goes through before a route: size limits, HEAD, and slash redirects.
+
+Plain ASGI middleware, so a limit holds while the body is read, before any route or parser
+sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from kb.errors import TooLargeError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuse a request body past ``max_bytes``, answered 413.
+
+    A Content-Length past the limit is refused before anything is read; a body sent without
+    one is cut as soon as the bytes read pass the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, its body counted."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _refuse(scope, send, self.max_bytes)
+            return
+        seen, exceeded, refused = 0, False, False
+
+        async def limited() -> Message:
+            nonlocal seen, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    exceeded = True
+                    raise TooLargeError(_too_large(self.max_bytes))
+            return message
+
+        async def guarded(message: Message) -> None:
+            # Whatever the app answers to a body cut short, the answer is the 413.
+            nonlocal refused
+            if not exceeded:
+                await send(message)
+            elif not refused:
+                refused = True
+                await _refuse(scope, send, self.max_bytes)
+
+        try:
+            await self.app(scope, limited, guarded)
+        except TooLargeError:
+            if not refused:
+                await _refuse(scope, send, self.max_bytes)
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than {limit:,} bytes (KB_MAX_BODY_BYTES)"
+
+
+async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+    """Answer 413 as problem details, without reading the body."""
+    import json
+
+    from kb.iris import problem_iri
+
+    body = json.dumps(
+        {
+            "type": problem_iri(TooLargeError.kind).value,
+            "title": TooLargeError.title,
+            "status": 413,
+            "detail": _too_large(limit),
+            "instance": scope.get("path", ""),
+        }
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class HeadAsGet:
+    """Answer HEAD wherever GET is answered: the same status and headers, no body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a HEAD request as the GET, less the body."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class SlashRedirect:
+    """Redirect a path with a trailing slash to the one without, by a relative Location.
+
+    The Host header never makes it into the answer, so a forged one cannot send a client
+    elsewhere.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Redirect a trailing slash away, or pass the request on."""
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or len(path) < 2 or not path.endswith("/"):
+            await self.app(scope, receive, send)
+            return
+        target = path.rstrip("/") or "/"
+        if not target.startswith("//"):  # never a scheme-relative URL to another host
+            query = scope.get("query_string", b"").decode("latin-1")
+            location = target + (f"?{query}" if query else "")
+            headers = [(b"location", location.encode("utf-8")), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 308, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,154 @@
+"""Requests the server must bound or refuse honestly: bodies, forms, offsets, odd queries.
+
+Each bad input is a 4xx problem with a title that says what it is, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from kb.api import create_app
+from kb.query.named import read_queries
+from kb.query.protocol import TRUNCATED
+from kb.settings import get_settings
+from tests.support.graphs import fixture_store
+from tests.support.server import assert_problem, serve
+
+TOKEN = "s3cret-admin-token"
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[httpx.Client]:
+    settings = get_settings(
+        store="memory", max_body_bytes=4096, max_form_fields=5, row_cap=3, admin_token=TOKEN
+    )
+    with (
+        serve(create_app(fixture_store(), read_queries(), settings)) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        yield client
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+def test_a_body_past_the_limit_is_refused_by_its_length(api: httpx.Client) -> None:
+    form = {"query": "ASK {} #" + "x" * 5000}
+    problem = assert_problem(api.post("/sparql", data=form), 413)
+    assert problem["title"] == "Request too large" and "KB_MAX_BODY_BYTES" in problem["detail"]
+
+
+def test_a_body_without_a_length_is_cut_at_the_limit(api: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"query=ASK%20%7B%7D%20%23"
+        for _ in range(100):
+            yield b"x" * 1000
+
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    response = api.post("/sparql", content=chunks(), headers=headers)
+    assert_problem(response, 413)
+
+
+def test_a_form_with_too_many_fields_is_refused(api: httpx.Client) -> None:
+    body = "query=ASK%20%7B%7D&" + "&".join(f"f{n}=1" for n in range(10))
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    problem = assert_problem(api.post("/sparql", content=body, headers=headers), 413)
+    assert "KB_MAX_FORM_FIELDS" in problem["detail"]
+
+
+def test_a_body_of_the_wrong_type_is_refused_before_it_is_read(api: httpx.Client) -> None:
+    response = api.post("/sparql", content=b"x" * 3000, headers={"content-type": "text/plain"})
+    assert_problem(response, 415)
+
+
+# --- offsets, identifiers, parameters -------------------------------------------------------
+
+
+@pytest.mark.parametrize("offset", ["18446744073709551616", "9" * 4001])
+def test_an_offset_past_any_row_is_an_invalid_request(api: httpx.Client, offset: str) -> None:
+    for path in ("/articles", "/queries/articles"):
+        problem = assert_problem(api.get(path, params={"offset": offset}), 422)
+        assert problem["title"] == "Invalid request"
+
+
+def test_a_path_is_no_pmid_to_reextract(api: httpx.Client) -> None:
+    response = api.post(
+        "/admin/reextract",
+        json={"pmids": ["../../etc/passwd"]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert_problem(response, 422)
+
+
+def test_an_unknown_concept_is_not_found(api: httpx.Client) -> None:
+    assert_problem(api.get("/concepts/finding/no-such-finding"), 404)
+
+
+def test_signature_needs_a_finding(api: httpx.Client) -> None:
+    problem = assert_problem(api.get("/queries/signature"), 400, parameter="present")
+    assert "at least one of: present, absent" in problem["detail"]
+
+
+# --- queries that are not queries, and queries that are large ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "# only a comment", "PREFIX ex: <http://example.org/>", "BASE <http://x/>"]
+)
+def test_a_request_with_no_query_in_it_is_an_invalid_query(api: httpx.Client, text: str) -> None:
+    response = api.get("/sparql", params={"query": text})
+    problem = assert_problem(response, 400)
+    assert problem["title"] in ("Invalid query", "Invalid request")
+    assert problem["title"] != "Updates are refused"
+
+
+def test_service_is_refused_but_the_word_in_a_string_is_not(api: httpx.Client) -> None:
+    refused = api.get("/sparql", params={"query": "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }"})
+    assert "SERVICE" in assert_problem(refused, 400)["detail"]
+    text = 'ASK { FILTER("SERVICE" != "LOAD") } # INSERT'
+    answered = api.get("/sparql", params={"query": text}, headers={"accept": "application/json"})
+    assert answered.status_code == 200 and answered.json()["boolean"] is True
+
+
+def test_deeply_nested_and_long_queries_are_legitimate(api: httpx.Client) -> None:
+    nested = "ASK " + "{ " * 200 + "?s ?p ?o " + "} " * 200
+    accept = {"accept": "application/json"}
+    assert api.get("/sparql", params={"query": nested}, headers=accept).json()["boolean"]
+    patterns = " ".join(f"OPTIONAL {{ ?s <http://ex/p{n}> ?o{n} }}" for n in range(150))
+    wide = f"SELECT ?s WHERE {{ ?s ?p ?o {patterns} }} LIMIT 1"
+    assert api.get("/sparql", params={"query": wide}, headers=accept).status_code == 200
+
+
+# --- truncation, HEAD, redirects -------------------------------------------------------------
+
+
+def test_a_cut_answer_says_so_in_its_head(api: httpx.Client) -> None:
+    query = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    as_json = api.get(
+        "/sparql", params=query, headers={"accept": "application/sparql-results+json"}
+    )
+    assert as_json.headers["KB-Truncated"] and len(as_json.json()["results"]["bindings"]) == 3
+    assert as_json.json()["head"]["link"] == [TRUNCATED]
+    as_xml = api.get("/sparql", params=query, headers={"accept": "application/sparql-results+xml"})
+    assert f'<link href="{TRUNCATED}"/></head>' in as_xml.text
+    whole = api.get("/sparql", params={"query": "ASK {}"}, headers={"accept": "application/json"})
+    assert "link" not in whole.json()["head"]
+
+
+@pytest.mark.parametrize("path", ["/health", "/sparql?query=ASK%20%7B%7D", "/queries/counts"])
+def test_head_answers_wherever_get_does(api: httpx.Client, path: str) -> None:
+    got, head = api.get(path), api.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+
+
+def test_a_trailing_slash_redirects_relatively_whatever_the_host(api: httpx.Client) -> None:
+    response = api.get("/queries/counts/?x=1", headers={"host": "evil.example"})
+    assert response.status_code == 308
+    assert response.headers["location"] == "/queries/counts?x=1"
+    followed = api.get("/queries/counts/", follow_redirects=True)
+    assert followed.status_code == 200 and json.loads(followed.text)["data"]

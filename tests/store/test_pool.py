@@ -1,0 +1,117 @@
+"""Queries in worker processes: a late one is stopped for good, the others go on."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kb.errors import QueryError, QueryTimeoutError, ReadOnlyError
+from kb.store import OxigraphStore
+from kb.store.base import QueryOptions
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def quads(count: int, start: int = 0) -> list[ox.Quad]:
+    graph = ox.NamedNode("https://w3id.org/tckb/graph/test")
+    return [
+        ox.Quad(ox.NamedNode(f"http://ex/{n}"), ox.NamedNode("http://ex/p"), ox.Literal(n), graph)
+        for n in range(start, start + count)
+    ]
+
+
+@pytest.fixture
+def pooled(tmp_path: Path) -> Iterator[OxigraphStore]:
+    store = OxigraphStore(tmp_path / "store")
+    store.add_quads(quads(2000))
+    store.start_readers(2, timeout=1.0)
+    yield store
+    store.close()
+
+
+def count(store: OxigraphStore) -> int:
+    rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return int(rows[0]["n"].value)  # type: ignore[union-attr]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child not yet reaped is a zombie: it holds no core and no memory.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_a_late_query_is_refused_and_its_worker_killed(pooled: OxigraphStore) -> None:
+    assert pooled._readers is not None
+    before = {w.process.pid for w in pooled._readers._workers}
+    with pytest.raises(QueryTimeoutError, match="stopped"):
+        pooled.select(CARTESIAN)
+    gone = before - {w.process.pid for w in pooled._readers._workers}
+    assert len(gone) == 1 and not alive(gone.pop())
+    assert count(pooled) == 2000  # a fresh worker answers
+
+
+def test_cheap_queries_are_answered_while_a_late_one_runs(pooled: OxigraphStore) -> None:
+    refused: list[Exception] = []
+
+    def late() -> None:
+        try:
+            pooled.select(CARTESIAN)
+        except QueryTimeoutError as exc:
+            refused.append(exc)
+
+    thread = threading.Thread(target=late)
+    thread.start()
+    answers = [bool(pooled.query("ASK { ?s ?p ?o }")) for _ in range(20)]
+    still_running = thread.is_alive()
+    thread.join()
+    assert answers == [True] * 20 and still_running and len(refused) == 1
+
+
+def test_workers_see_what_the_store_wrote_since(pooled: OxigraphStore) -> None:
+    assert count(pooled) == 2000
+    pooled.add_quads(quads(5, start=2000))
+    assert count(pooled) == 2005
+
+
+def test_answers_in_a_worker_are_the_engines_own(pooled: OxigraphStore, tmp_path: Path) -> None:
+    here = OxigraphStore()
+    here.add_quads(quads(2000))
+    query = "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(?o < 5) } ORDER BY ?o"
+    assert pooled.select(query) == here.select(query)
+    assert bool(pooled.query("ASK { <http://ex/1> ?p ?o }")) is True
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?o < 3) }"
+    assert set(pooled.query(construct)) == set(here.query(construct))  # type: ignore[call-overload]
+    bound = pooled.select("SELECT ?s ?o WHERE { ?s ?p ?o }", {"s": ox.NamedNode("http://ex/7")})
+    assert [r["o"] for r in bound] == [ox.Literal(7)]
+
+
+def test_a_worker_sends_at_most_the_rows_asked_for(pooled: OxigraphStore) -> None:
+    result = pooled.run_query("SELECT * WHERE { ?s ?p ?o }", QueryOptions(limit=10))
+    assert len(list(result)) == 10  # type: ignore[call-overload]
+
+
+def test_a_syntax_error_in_a_worker_says_where(pooled: OxigraphStore) -> None:
+    with pytest.raises(QueryError, match="line 2, column"):
+        pooled.select("SELECT * WHERE {\n ?s ?p")
+
+
+def test_a_store_held_by_another_process_opens_read_only(tmp_path: Path) -> None:
+    writer = OxigraphStore(tmp_path / "store")
+    writer.add_quads(quads(10))
+    reader = OxigraphStore(tmp_path / "store", read_only=True)
+    try:
+        assert count(reader) == 10
+        with pytest.raises(ReadOnlyError):
+            reader.add_quads(quads(1, start=10))
+    finally:
+        reader.close()
+        writer.close()
