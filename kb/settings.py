@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         10.0, description="Seconds a SPARQL query may run (KB_QUERY_TIMEOUT)."
     )
     row_cap: int = Field(10_000, description="Rows a SPARQL answer may carry (KB_ROW_CAP).")
+    answer_bytes: int = Field(
+        32 * 1_048_576,
+        ge=1,
+        description="Bytes of text a SPARQL answer may carry, about (KB_ANSWER_BYTES).",
+    )
     page_cap: int = Field(500, description="Largest page the API hands out.")
     max_body_bytes: int = Field(
         1_048_576, ge=1, description="Bytes a request body may have (KB_MAX_BODY_BYTES)."

@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import hmac
+import logging
 import os
+import secrets
 import signal
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -27,6 +32,8 @@ import httpx
 
 from kb.errors import KBError, LockedError, NotAuthorizedError, error_for_status
 from kb.models import Frozen
+
+log = logging.getLogger(__name__)
 
 LOCK_FILE = "refresh.lock"
 SERVER_FILE = "serve.json"
@@ -66,17 +73,77 @@ def hold_lock(path: Path) -> Iterator[None]:
 
 
 class ServerRecord(Frozen):
-    """Where a running ``kb serve`` answers, and its process id (``KB_HOME/serve.json``)."""
+    """Where a running ``kb serve`` answers, and how to know it (``KB_HOME/serve.json``).
+
+    ``instance`` is a secret of this server's life: the file is its owner's alone (mode
+    0600), and the server proves it knows the secret before a client sends it anything
+    (``prove``). ``process`` tells the process from a later one with the same pid.
+    """
 
     url: str
     pid: int
+    process: str = ""
+    instance: str = ""
+
+
+def this_process() -> str:
+    """Name this process so that it cannot be taken for a later one with the same PID.
+
+    ``host:pid:start``, the start in clock ticks since boot (from /proc; 0 where there is none).
+    """
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_of(os.getpid()) or '0'}"
+
+
+def _start_of(pid: int) -> str | None:
+    """The start of a live process in clock ticks since boot, or None when it has ended."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def process_gone(process: str) -> bool:
+    """Tell whether a process named by ``this_process`` has ended (False when it cannot be told).
+
+    >>> process_gone(this_process())
+    False
+    """
+    parts = process.split(":")
+    if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
+        return False  # another machine's process: only that machine can tell
+    try:
+        start = _start_of(int(parts[-2]))
+    except ValueError:
+        return True
+    return start is None or (parts[-1] != "0" and start != parts[-1])
+
+
+def prove(instance: str, challenge: str) -> str:
+    """Answer a challenge with the server's secret: what only the real server can compute.
+
+    >>> len(prove("secret", "nonce"))
+    64
+    """
+    return hmac.new(instance.encode(), challenge.encode(), hashlib.sha256).hexdigest()
 
 
 def write_server_record(home: Path, url: str, pid: int | None = None) -> Path:
-    """Write ``serve.json`` atomically: a reader sees no file or a whole one."""
+    """Write ``serve.json`` atomically and readable by its owner alone; a fresh secret each time.
+
+    A reader sees no file or a whole one. ``pid`` names another process (tests); this
+    process by default.
+    """
     home.mkdir(parents=True, exist_ok=True)
-    record = ServerRecord(url=url.rstrip("/"), pid=pid or os.getpid())
-    fd, tmp = tempfile.mkstemp(dir=home, prefix=".serve-", suffix=".json")
+    process = this_process() if pid is None else f"{socket.gethostname()}:{pid}:0"
+    record = ServerRecord(
+        url=url.rstrip("/"),
+        pid=pid or os.getpid(),
+        process=process,
+        instance=secrets.token_hex(32),
+    )
+    fd, tmp = tempfile.mkstemp(dir=home, prefix=".serve-", suffix=".json")  # mode 0600
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(record.model_dump_json())
     os.replace(tmp, home / SERVER_FILE)
@@ -136,21 +203,41 @@ def pid_alive(pid: int) -> bool:
 def find_server(home: Path, timeout: float = 10.0) -> str | None:
     """Return the URL of the ``kb serve`` that owns the store, or None when none is running.
 
-    A server counts when ``serve.json`` names a live pid and its ``/health`` answers at all
-    (a 503 from a busy store is still the process that owns it). A record left by a dead
-    process is removed.
+    A server counts only when ``serve.json`` names a live process and what answers at its
+    URL proves it knows the record's secret (``GET /instance``, a fresh challenge): nothing
+    secret is sent before. A record of an ended process, or one whose URL answers without
+    the proof (another program took the port), is stale: it is said and removed. A live
+    process that does not answer is left alone (a busy server), and not used.
     """
     record = read_server_record(home)
     if record is None:
         return None
-    if not pid_alive(record.pid):
-        remove_server_record(home, record.pid)
+    if not pid_alive(record.pid) or (record.process and process_gone(record.process)):
+        _stale(home, record, "its process has ended")
         return None
+    challenge = secrets.token_hex(16)
     try:
-        httpx.get(f"{record.url}/health", timeout=timeout)
+        answer = httpx.get(
+            f"{record.url}/instance", params={"challenge": challenge}, timeout=timeout
+        )
     except httpx.HTTPError:
         return None
+    try:
+        proof = answer.json()["data"]["proof"]
+        proven = isinstance(proof, str) and hmac.compare_digest(
+            proof, prove(record.instance, challenge)
+        )
+    except (ValueError, KeyError, TypeError):
+        proven = False
+    if not proven or not record.instance:
+        _stale(home, record, f"what answers at {record.url} is not this knowledge base's server")
+        return None
     return record.url
+
+
+def _stale(home: Path, record: ServerRecord, why: str) -> None:
+    log.warning("%s/%s was stale (%s): removed; the job runs here", home, SERVER_FILE, why)
+    remove_server_record(home, record.pid)
 
 
 def call_server(
@@ -180,9 +267,15 @@ def call_server(
     except httpx.HTTPError as exc:
         raise KBError(f"kb serve at {url} did not answer {method} {path}: {exc}") from exc
     if answer.status_code == 200:
-        return answer.json()["data"]
+        try:
+            return answer.json()["data"]
+        except (ValueError, KeyError, TypeError):
+            raise KBError(
+                f"kb serve at {url}: {method} {path}: the answer is not the API's envelope"
+            ) from None
     try:
-        detail = answer.json().get("detail") or answer.reason_phrase
+        found = answer.json()
+        detail = (found.get("detail") if isinstance(found, dict) else None) or answer.reason_phrase
     except ValueError:
         detail = answer.text[:200] or answer.reason_phrase
     message = f"kb serve at {url}: {method} {path}: HTTP {answer.status_code}: {detail}"

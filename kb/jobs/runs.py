@@ -10,10 +10,8 @@ together or not at all. See ontology/README.md.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from pydantic import Field
 from kb import iris
 from kb.errors import StoreError
 from kb.graph.terms import RDF_TYPE, RDFS_LABEL, TRUE, QuadSet, date_time, integer, ns, tc
+from kb.jobs.lock import process_gone, this_process
 from kb.models import Frozen
 from kb.store import Store, value_of
 
@@ -254,37 +253,6 @@ def recording(store: Store, tally: Tally, *, write: bool = True) -> Iterator[Non
         if write:
             write_run(store, tally.failed(exc), quiet=True)
         raise
-
-
-def this_process() -> str:
-    """Name this process so that it cannot be taken for a later one with the same PID.
-
-    ``host:pid:start``, the start in clock ticks since boot (from /proc; 0 where there is none).
-    """
-    try:
-        with open(f"/proc/{os.getpid()}/stat", encoding="ascii") as stat:
-            start = stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        start = "0"
-    return f"{socket.gethostname()}:{os.getpid()}:{start}"
-
-
-def process_gone(process: str) -> bool:
-    """Tell whether the process a run recorded has ended (False when it cannot be told).
-
-    >>> process_gone(this_process())
-    False
-    """
-    parts = process.split(":")
-    if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
-        return False  # another machine's run: only that machine can tell
-    pid, start = parts[-2], parts[-1]
-    try:
-        with open(f"/proc/{int(pid)}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except (OSError, ValueError):
-        return True
-    return fields[19] != start or fields[0] == "Z"  # another process, or one that has ended
 
 
 def close_interrupted(store: Store, *, holding_lock: bool = False) -> list[str]:

@@ -28,7 +28,7 @@ from kb.errors import (
 )
 from kb.iris import PREFIXES, problem_iri
 from kb.store import OxigraphStore, Store
-from kb.store.base import QueryOptions, sparql_words, term_json
+from kb.store.base import QueryOptions, sparql_words, spreadsheet_safe, term_bytes, term_json
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 MAX_QUERY = 100_000  # characters a query may have
@@ -269,16 +269,20 @@ def evaluate(
     *,
     dataset: Dataset | None = None,
     row_cap: int,
+    byte_cap: int | None = None,
     base_iri: str | None = None,
     cancel: threading.Event | None = None,
 ) -> Answer:
     """Run a vetted query and materialise at most ``row_cap`` rows or triples.
 
+    ``byte_cap`` bounds what they weigh (``kb.store.base.term_bytes``) the same way: the
+    answer stops before the row that would pass it, and says it was cut.
+
     With no dataset given, the query sees the union of the named graphs (unless it names its
     own with FROM); a protocol dataset overrides the query's own, as the protocol says.
     Relative IRIs resolve against ``base_iri`` (the endpoint's URL, for the HTTP route).
     """
-    result = _run(store, vetted, dataset or Dataset(), base_iri, row_cap + 1)
+    result = _run(store, vetted, dataset or Dataset(), base_iri, row_cap + 1, byte_cap)
     answer = Answer(vetted.form)
     if isinstance(result, ox.QueryBoolean):
         answer.boolean = bool(result)
@@ -288,6 +292,7 @@ def evaluate(
         target: list[ox.QuerySolution] | list[ox.Triple] = answer.solutions
     else:
         target = answer.triples
+    weight = 0
     try:
         for item in result:  # type: ignore[attr-defined]
             if cancel is not None and cancel.is_set():
@@ -295,6 +300,12 @@ def evaluate(
             if len(target) == row_cap:
                 answer.truncated = True
                 break
+            if byte_cap is not None:
+                terms = [item[v] for v in answer.variables] if answer.variables else [item]
+                weight += sum(term_bytes(t) for t in terms if t is not None)
+                if weight > byte_cap:
+                    answer.truncated = True
+                    break
             target.append(item)
     except (OSError, SyntaxError) as exc:
         raise QueryError(f"the query failed: {exc}") from exc
@@ -302,7 +313,12 @@ def evaluate(
 
 
 def _run(
-    store: Store, vetted: Vetted, dataset: Dataset, base_iri: str | None, limit: int
+    store: Store,
+    vetted: Vetted,
+    dataset: Dataset,
+    base_iri: str | None,
+    limit: int,
+    byte_cap: int | None,
 ) -> object:
     if not isinstance(store, OxigraphStore):
         if dataset:
@@ -314,6 +330,7 @@ def _run(
         named_graphs=[_graph(g) for g in dataset.named_graphs] if dataset else None,
         union=not vetted.has_dataset,
         limit=limit,
+        max_bytes=byte_cap,
     )
     try:
         return store.run_query(vetted.text, options)
@@ -344,6 +361,11 @@ def write_answer(answer: Answer, fmt: Format) -> bytes:
             {v: term_json(s[v]) for v in answer.variables if s[v] is not None}
             for s in answer.solutions
         ]
+        if fmt in (CSV, TSV):  # a spreadsheet opens these: no cell may start a formula
+            for binding in bindings:
+                for term in binding.values():
+                    if isinstance(term.get("value"), str):
+                        term["value"] = spreadsheet_safe(term["value"])  # type: ignore[arg-type]
         document = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
     data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if fmt is JSON:
@@ -381,6 +403,7 @@ def respond(
     fmt: str | Sequence[str] | None = None,
     accept: str | None = None,
     row_cap: int,
+    byte_cap: int | None = None,
     base_iri: str | None = None,
     cancel: threading.Event | None = None,
 ) -> tuple[bytes, Format, Answer]:
@@ -388,7 +411,13 @@ def respond(
     vetted = vet_query(text)
     chosen = choose_format(OFFERS[vetted.form], fmt, accept, f"a {vetted.form}")
     answer = evaluate(
-        store, vetted, dataset=dataset, row_cap=row_cap, base_iri=base_iri, cancel=cancel
+        store,
+        vetted,
+        dataset=dataset,
+        row_cap=row_cap,
+        byte_cap=byte_cap,
+        base_iri=base_iri,
+        cancel=cancel,
     )
     return write_answer(answer, chosen), chosen, answer
 

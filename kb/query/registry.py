@@ -28,6 +28,7 @@ from kb.query.named import (
     values_block,
 )
 from kb.store import Store, Term
+from kb.store.base import spreadsheet_safe
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,17 @@ class Table(Frozen):
         return Table(columns=self.columns, rows=rows, total=len(self.rows))
 
     def to_csv(self) -> str:
-        """Write the table as CSV text with a header line."""
+        """Write the table as CSV text with a header line; no cell can start a formula."""
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator="\n")
         writer.writeheader()
         for row in self.rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow(
+                {
+                    k: "" if v is None else spreadsheet_safe(v) if isinstance(v, str) else v
+                    for k, v in row.items()
+                }
+            )
         return out.getvalue()
 
 

@@ -9,7 +9,7 @@ it is now, never half of it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,5 +72,8 @@ def opened_store(settings: Settings, *, reading: bool = False, readers: int = 0)
         if readers and isinstance(store, OxigraphStore):
             store.start_readers(readers, settings.query_timeout)
         yield store
-    finally:
-        store.close()
+    except BaseException:
+        with suppress(Exception):  # the first error is the one to report, not the closing's
+            store.close()
+        raise
+    store.close()

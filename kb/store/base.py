@@ -46,6 +46,7 @@ class QueryOptions:
     named_graphs: list[ox.NamedNode] | None = None
     union: bool = True
     limit: int | None = None
+    max_bytes: int | None = None
 
     def engine_arguments(self) -> dict[str, Any]:
         """The keyword arguments of ``pyoxigraph.Store.query`` these options stand for."""
@@ -382,3 +383,28 @@ def term_json(term: Term) -> dict[str, object]:
             "object": term_json(term.object),
         },
     }
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Keep a CSV or TSV cell from being read as a formula by a spreadsheet (OWASP's rule).
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and is
+    not a number, gets a leading apostrophe.
+
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("-2.5"), spreadsheet_safe("calcinosis")
+    ("'=1+1", '-2.5', 'calcinosis')
+    """
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def term_bytes(term: object) -> int:
+    """Roughly what a term weighs in an answer: its text, and a little for its markup."""
+    if isinstance(term, ox.Triple):
+        return term_bytes(term.subject) + term_bytes(term.predicate) + term_bytes(term.object)
+    return len(getattr(term, "value", "")) + 16

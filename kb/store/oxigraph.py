@@ -177,6 +177,10 @@ class OxigraphStore(BaseStore):
         self.stop_readers()
         if not hasattr(self, "_store"):
             return
-        if self.path is not None and not self.read_only:
-            self._store.flush()
-        del self._store
+        try:
+            if self.path is not None and not self.read_only:
+                self._store.flush()
+        except OSError as exc:
+            raise StoreError(f"the store at {self.path} could not be flushed: {exc}") from exc
+        finally:
+            del self._store

@@ -12,7 +12,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from kb.store.base import QueryOptions, term_json
+from kb.store.base import QueryOptions, term_bytes, term_json
 
 
 def serve_reads(path: str, conn: Connection) -> None:
@@ -46,17 +46,24 @@ def answer_query(store: ox.Store, sparql: str, options: QueryOptions) -> tuple[s
         return "boolean", bool(result)
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
-        rows = []
+        rows, weight = [], 0
         for count, solution in enumerate(result):
             if limit is not None and count >= limit:
                 break
-            rows.append({n: term_json(t) for n in names if (t := solution[n]) is not None})
+            if options.max_bytes is not None and weight > options.max_bytes:
+                break  # the caller sees it past its limit, and cuts there
+            terms = {n: t for n in names if (t := solution[n]) is not None}
+            weight += sum(term_bytes(t) for t in terms.values())
+            rows.append({n: term_json(t) for n, t in terms.items()})
         body = {"head": {"vars": names}, "results": {"bindings": rows}}
         return "solutions", json.dumps(body).encode("utf-8")
-    triples = []
+    triples, weight = [], 0
     for count, triple in enumerate(result):
         if limit is not None and count >= limit:
             break
+        if options.max_bytes is not None and weight > options.max_bytes:
+            break
+        weight += term_bytes(triple)
         triples.append(triple)
     return "triples", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 

@@ -152,3 +152,59 @@ def test_a_trailing_slash_redirects_relatively_whatever_the_host(api: httpx.Clie
     assert response.headers["location"] == "/queries/counts?x=1"
     followed = api.get("/queries/counts/", follow_redirects=True)
     assert followed.status_code == 200 and json.loads(followed.text)["data"]
+
+
+# --- answers opened in a spreadsheet, and answers too heavy to send --------------------------
+
+
+def test_csv_cells_that_would_be_formulas_are_neutralised() -> None:
+    import pyoxigraph as ox
+
+    from kb.query.protocol import respond
+    from kb.store import OxigraphStore
+
+    store = OxigraphStore()
+    g, p = ox.NamedNode("http://ex/g"), ox.NamedNode("http://ex/p")
+    values = ["=1+1", "+cmd", "@SUM(A1)", "-2.5", "calcinosis"]
+    store.add_quads(
+        [ox.Quad(ox.NamedNode(f"http://ex/{i}"), p, ox.Literal(v), g) for i, v in enumerate(values)]
+    )
+    query = "SELECT ?o WHERE { ?s <http://ex/p> ?o } ORDER BY ?s"
+    for fmt in ("csv", "tsv"):
+        body, _, _ = respond(store, query, fmt=fmt, row_cap=100)
+        cells = body.decode().splitlines()[1:]
+        assert [c.strip('"') for c in cells] == [
+            "'=1+1",
+            "'+cmd",
+            "'@SUM(A1)",
+            "-2.5",
+            "calcinosis",
+        ]
+    as_json, _, _ = respond(store, query, fmt="json", row_cap=100)
+    assert '"=1+1"' in as_json.decode()  # JSON carries the data as it is
+
+
+def test_a_named_query_as_csv_neutralises_formulas_too() -> None:
+    from kb.query.registry import Table
+
+    table = Table(columns=("title",), rows=({"title": "=HYPERLINK(x)"}, {"title": "-3"}))
+    assert table.to_csv().splitlines() == ["title", "'=HYPERLINK(x)", "-3"]
+
+
+def test_an_answer_past_the_byte_limit_is_cut_and_marked() -> None:
+    import pyoxigraph as ox
+
+    from kb.query.protocol import TRUNCATED, respond
+    from kb.store import OxigraphStore
+
+    store = OxigraphStore()
+    g, p = ox.NamedNode("http://ex/g"), ox.NamedNode("http://ex/p")
+    store.add_quads(
+        [ox.Quad(ox.NamedNode(f"http://ex/{i}"), p, ox.Literal("x" * 1000), g) for i in range(50)]
+    )
+    query = "SELECT ?o WHERE { ?s <http://ex/p> ?o }"
+    body, _, answer = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000)
+    assert answer.truncated and 0 < len(answer.solutions) <= 10
+    assert TRUNCATED in body.decode()
+    _, _, answer = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000_000)
+    assert not answer.truncated and len(answer.solutions) == 50

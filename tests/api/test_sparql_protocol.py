@@ -448,7 +448,7 @@ def test_kb_sparql_says_on_stderr_when_the_row_cap_cut_the_answer(kb_env: dict[s
     result = CliRunner().invoke(cli, ["sparql", "SELECT * { ?s ?p ?o }"], env=kb_env)
     assert result.exit_code == 0
     assert len(json.loads(result.stdout)["results"]["bindings"]) == 4
-    assert "stops at 4 rows" in result.stderr
+    assert "cut at 4 rows" in result.stderr
 
 
 @pytest.mark.parametrize(

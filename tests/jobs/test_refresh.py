@@ -7,6 +7,8 @@ killed process), and the serve hand-off through a real uvicorn server on 127.0.0
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import signal
@@ -25,11 +27,12 @@ import pytest
 
 from ingest.eutils import EutilsClient
 from kb import iris
-from kb.errors import LockedError, RateLimitedError
+from kb.errors import KBError, LockedError, RateLimitedError
 from kb.extraction import Extractor
 from kb.jobs.archive import RecordArchive
 from kb.jobs.handoff import refresh_with
 from kb.jobs.lock import (
+    call_server,
     find_server,
     hold_lock,
     lock_path,
@@ -46,7 +49,7 @@ from kb.jobs.refresh import (
     sweep_due,
     window_start,
 )
-from kb.jobs.runs import Run, list_runs, read_refresh_state, read_run
+from kb.jobs.runs import Run, list_runs, new_run_id, read_refresh_state, read_run, write_run
 from kb.jobs.write import Stored
 from kb.models import Article, Extraction, Study
 from kb.query.named import read_queries
@@ -889,3 +892,99 @@ def test_kb_serve_announces_itself_and_kb_refresh_hands_it_the_work(
             server.terminate()
             server.wait(timeout=30)
     assert read_server_record(home) is None  # gone with the server
+
+
+# --- a serve.json that names what is not kb serve ------------------------------------------------
+
+
+@contextlib.contextmanager
+def impostor(body: bytes, status: int = 200) -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A program on 127.0.0.1 that answers everything alike and records what it is sent."""
+    seen: list[dict[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            seen.append({"method": self.command, "path": self.path, **dict(self.headers)})
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"data": {"proof": "0000"}}', b'{"status": "ok"}', b"<html>hello</html>"]
+)
+def test_a_token_never_goes_to_a_program_that_took_the_servers_port(
+    fake: FakeEutils,
+    tmp_path: Path,
+    kb_main: Callable[..., tuple[int, str, str]],
+    body: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    home = tmp_path / "kb"
+    with impostor(body) as (url, seen):
+        write_server_record(home, url)  # a live process, as a reused pid would be
+        env = environment(home, fake, KB_ADMIN_TOKEN=TOKEN)
+        status, out, err = kb_main(env, "refresh")
+    assert status == 0 and out.startswith("refresh completed"), err
+    assert seen and all("Authorization" not in request for request in seen)
+    assert [r["method"] for r in seen] == ["GET"] and seen[0]["path"].startswith("/instance")
+    assert read_server_record(home) is None  # stale: said and removed
+    assert "stale" in caplog.text and "Traceback" not in err
+
+
+def test_the_serve_record_is_its_owners_alone(tmp_path: Path) -> None:
+    path = write_server_record(tmp_path, "http://127.0.0.1:9")
+    assert path.stat().st_mode & 0o777 == 0o600
+    first = read_server_record(tmp_path)
+    write_server_record(tmp_path, "http://127.0.0.1:9")
+    second = read_server_record(tmp_path)
+    assert first and second and first.instance != second.instance and len(first.instance) == 64
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(200, b'{"status": "ok"}'), (200, b"not json"), (500, b"<html>boom</html>"), (409, b"[]")],
+)
+def test_any_answer_but_the_apis_is_one_clear_error(status: int, body: bytes) -> None:
+    with impostor(body, status) as (url, _), pytest.raises(KBError) as raised:
+        call_server(url, TOKEN, "POST", "/admin/refresh", {})
+    assert "\n" not in str(raised.value) and url in str(raised.value)
+
+
+def test_a_killed_reextract_is_shown_failed_by_kb_runs(
+    tmp_path: Path, kb_main: Callable[..., tuple[int, str, str]]
+) -> None:
+    home = tmp_path / "kb"
+    with subprocess.Popen([sys.executable, "-c", "pass"]) as ended:
+        ended.wait(timeout=30)
+    started = datetime(2026, 1, 1, tzinfo=UTC)
+    killed = Run(
+        run_id=new_run_id("reextract", started),
+        kind="reextract",
+        label="reextract",
+        started=started,
+        process=f"{socket.gethostname()}:{ended.pid}:1",
+    )
+    home.mkdir(parents=True)
+    with OxigraphStore(home / "store") as store:
+        write_run(store, killed)
+    status, out, _ = kb_main({"KB_HOME": str(home)}, "runs", "--json")
+    assert status == 0
+    [listed] = json.loads(out)
+    assert listed["status"] == "failed" and listed["errors"][0].startswith("interrupted")

@@ -115,3 +115,28 @@ def test_a_store_held_by_another_process_opens_read_only(tmp_path: Path) -> None
     finally:
         reader.close()
         writer.close()
+
+
+def test_a_worker_sends_no_more_than_the_bytes_asked_for(pooled: OxigraphStore) -> None:
+    result = pooled.run_query("SELECT * WHERE { ?s ?p ?o }", QueryOptions(max_bytes=500))
+    rows = list(result)  # type: ignore[call-overload]
+    assert 0 < len(rows) < 20  # each row weighs tens of bytes: the worker stopped past 500
+
+
+def test_an_error_while_closing_never_hides_the_error_that_ended_the_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.errors import StoreError
+    from kb.settings import get_settings
+    from kb.store import opened_store
+
+    def full_disk(self: OxigraphStore) -> None:
+        raise StoreError("No space left on device")
+
+    monkeypatch.setattr(OxigraphStore, "close", full_disk)
+    settings = get_settings(home=tmp_path, store=None)
+    with pytest.raises(ValueError, match="the first error"), opened_store(settings):
+        raise ValueError("the first error")
+    # with nothing else wrong, the closing's own error is the one said
+    with pytest.raises(StoreError, match="No space left"), opened_store(settings):
+        pass

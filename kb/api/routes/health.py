@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from kb.api.deps import RegistryDep, RunnerDep, StoreDep
+from fastapi import APIRouter, HTTPException, Query
+
+from kb.api.deps import RegistryDep, RunnerDep, SettingsDep, StoreDep
 from kb.api.models import Envelope, Health
 from kb.errors import StoreError
+from kb.jobs.lock import prove, read_server_record, this_process
 
 router = APIRouter(tags=["health"])
 
@@ -27,3 +30,21 @@ async def health(store: StoreDep, registry: RegistryDep, runner: RunnerDep) -> E
     return Envelope(
         data=Health(status="ok", store="reachable", generation=store.generation, counts=row)
     )
+
+
+@router.get("/instance", summary="Prove that this is the server KB_HOME/serve.json names")
+def instance(
+    settings: SettingsDep,
+    challenge: Annotated[
+        str, Query(min_length=16, max_length=128, description="A fresh random string.")
+    ],
+) -> Envelope[dict[str, str]]:
+    """Answer a client's challenge with the secret of ``serve.json`` (``kb.jobs.lock.prove``).
+
+    A client sends its admin token only to a server that answers right: a program that took
+    the port of a server that died cannot.
+    """
+    record = read_server_record(settings.home)
+    if record is None or record.process != this_process():
+        raise HTTPException(404, "this server is not the one KB_HOME/serve.json announces")
+    return Envelope(data={"proof": prove(record.instance, challenge)})

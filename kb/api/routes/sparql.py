@@ -141,6 +141,7 @@ async def _answer(
             fmt=params.getlist("format"),
             accept=request.headers.get("accept"),
             row_cap=settings.row_cap,
+            byte_cap=settings.answer_bytes,
             base_iri=str(request.url.replace(query="", fragment="")),
             cancel=cancel,
         ),
