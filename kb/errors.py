@@ -5,7 +5,8 @@
     │   ├── HostileXMLError      a DOCTYPE with entities, an external entity, an expansion bomb
     │   ├── NotPubMedError       well-formed, but not PubMed XML or MEDLINE text
     │   ├── NotAuthorizedError   no token, or the wrong one, for a job        HTTP 403, exit 2
-    │   └── TooLargeError        a request body or form past its limit        HTTP 413, exit 2
+    │   ├── TooLargeError        a request body or form past its limit        HTTP 413, exit 2
+    │   └── TooSlowError         a request body that stopped coming           HTTP 408, exit 2
     ├── RecordError              one record in a batch is broken; the others go on
     ├── EutilsError              E-utilities failed after retries             HTTP 502, exit 1
     │   ├── RateLimitedError     429s outlasted the retries
@@ -71,6 +72,14 @@ class TooLargeError(InputError):
     http_status = 413
     title = "Request too large"
     kind = "too-large"
+
+
+class TooSlowError(InputError):
+    """A request body that stopped coming."""
+
+    http_status = 408
+    title = "Request too slow"
+    kind = "too-slow"
 
 
 class RecordError(KBError):

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1, description="Bytes a request body may have (KB_MAX_BODY_BYTES)."
     )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="Seconds a request body may pause between two of its parts."
+    )
     max_form_fields: int = Field(
         100, ge=1, description="Fields a form body may have (KB_MAX_FORM_FIELDS)."
     )

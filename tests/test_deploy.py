@@ -144,13 +144,21 @@ def test_the_service_runs_kb_refresh_once_and_takes_status_3_as_no_failure() -> 
     assert service["ReadWritePaths"] == DATA  # the only place it writes
 
 
+def test_the_server_unit_bounds_slow_clients_and_open_files() -> None:
+    service = read_unit(DEPLOY / "tc-spine-kb.service")["Service"]
+    assert service["ExecStart"].startswith(f"{APP}/.venv/bin/kb serve")
+    assert "KB_HEADER_TIMEOUT=" in service["Environment"]
+    assert int(service["LimitNOFILE"]) >= 65536
+    assert service["ReadWritePaths"] == DATA
+
+
 def test_systemd_analyze_verifies_the_service_and_the_timer(tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     need(analyze is not None, "systemd-analyze (systemd) is not installed")
     assert analyze is not None
     kb = ROOT / ".venv" / "bin" / "kb"
     need(os.access(kb, os.X_OK), f"{kb} is not installed (make setup)")
-    names = ("tc-spine-kb-refresh.service", "tc-spine-kb-refresh.timer")
+    names = ("tc-spine-kb-refresh.service", "tc-spine-kb-refresh.timer", "tc-spine-kb.service")
     for name in names:  # the installed paths, pointed at this checkout
         text = (DEPLOY / name).read_text(encoding="utf-8")
         (tmp_path / name).write_text(text.replace(APP, str(ROOT)))

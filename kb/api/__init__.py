@@ -78,7 +78,7 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     app.state.registry = registry
     app.state.runner = runner
     install_problem_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, pause=settings.body_timeout)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SlashRedirect)
     if settings.cors_origins:

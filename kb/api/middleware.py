@@ -6,10 +6,11 @@ sees it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from kb.errors import TooLargeError
+from kb.errors import TooLargeError, TooSlowError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -19,15 +20,17 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class BodyLimit:
-    """Refuse a request body past ``max_bytes``, answered 413.
+    """Refuse a request body past ``max_bytes``, answered 413, or one that stalls, 408.
 
     A Content-Length past the limit is refused before anything is read; a body sent without
-    one is cut as soon as the bytes read pass the limit.
+    one is cut as soon as the bytes read pass the limit; a body that sends nothing for
+    ``pause`` seconds is given up.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, pause: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.pause = pause
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, its body counted."""
@@ -42,7 +45,12 @@ class BodyLimit:
 
         async def limited() -> Message:
             nonlocal seen, exceeded
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.pause)
+            except TimeoutError:
+                raise TooSlowError(
+                    f"the request body paused for more than {self.pause:g} s (KB_BODY_TIMEOUT)"
+                ) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:

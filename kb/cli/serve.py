@@ -22,6 +22,7 @@ def serve_command(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from kb.api import create_app
+    from kb.api.connections import raise_file_limit, uvicorn_options
     from kb.jobs.lock import announce_server
     from kb.query.named import read_queries
 
@@ -30,4 +31,6 @@ def serve_command(settings: Settings, host: str, port: int) -> None:
         # KB_HOME/serve.json tells kb refresh where to hand its work while this runs.
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         with announce_server(settings.home, f"http://{local}:{port}"):
-            uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
+            raise_file_limit()  # a service default of 1,024 is soon spent by slow clients
+            options = uvicorn_options(settings.header_timeout, keep_alive=5)
+            uvicorn.run(app, host=host, port=port, log_level="info", **options)

@@ -208,3 +208,49 @@ def test_an_answer_past_the_byte_limit_is_cut_and_marked() -> None:
     assert TRUNCATED in body.decode()
     _, _, answer = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000_000)
     assert not answer.truncated and len(answer.solutions) == 50
+
+
+# --- slow and idle clients ---------------------------------------------------------------------
+
+
+def test_clients_that_never_finish_their_headers_are_dropped_and_others_answered() -> None:
+    import socket
+    import time
+
+    from kb.api.connections import uvicorn_options
+
+    settings = get_settings(store="memory")
+    app = create_app(fixture_store(), read_queries(), settings)
+    with serve(app, **uvicorn_options(header_timeout=1.0, keep_alive=1.0)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        slow = []
+        for _ in range(100):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the rest
+            slow.append(sock)
+        try:
+            assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+            time.sleep(1.5)
+            for sock in slow:
+                sock.settimeout(5)
+                assert sock.recv(1024) == b""  # the server closed it
+            assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+        finally:
+            for sock in slow:
+                sock.close()
+
+
+def test_a_body_that_stops_coming_is_given_up() -> None:
+    import socket
+
+    settings = get_settings(store="memory", body_timeout=0.5)
+    with serve(create_app(fixture_store(), read_queries(), settings)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK"
+            )
+            sock.settimeout(10)
+            answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408")

@@ -20,13 +20,16 @@ import uvicorn
 
 
 @contextmanager
-def serve(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port for the duration of the block; yield its base URL."""
+def serve(app: Any, *, startup_timeout: float = 10.0, **options: Any) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port for the duration of the block; yield its base URL.
+
+    ``options`` go to uvicorn's Config (``kb serve``'s connection limits, for one).
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

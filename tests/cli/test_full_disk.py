@@ -1,0 +1,65 @@
+"""An ingest onto a disk that fills up: one line, exit 1, and the run failed, not running."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import ROOT, need
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 6 MiB filesystem (tmpfs) of its own; mounting needs root, as CI has."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True
+    )
+    need(done.returncode == 0, f"cannot mount a small tmpfs here: {done.stderr!r}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_is_one_line_and_a_failed_run(small_disk: Path, tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "bench" / "ingest.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)  # bench/ingest.py's corpus generator
+    corpus = tmp_path / "corpus.xml"
+    generator.write_corpus(corpus, 3000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env.update(KB_HOME=str(small_disk / "home"))
+    run = subprocess.run(
+        [sys.executable, "-m", "kb", "ingest", str(corpus)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith("kb: ") and "space" in line.lower() and "store" in line, line
+    # with room again, the run is said to have failed, not to be running still
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "kb", "runs", "--json"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert [r["status"] for r in json.loads(listed.stdout)] == ["failed"]
