@@ -48,7 +48,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, dict[st
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update(KB_HOME=str(home), KB_QUERY_TIMEOUT="2", KB_QUERY_WORKERS="2")
+    env.update(KB_HOME=str(home), KB_QUERY_TIMEOUT="2", KB_QUERY_WORKERS="3")
     command = [sys.executable, "-m", "kb", "serve", "--port", str(port)]
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -73,7 +73,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, dict[st
             server.stderr.close()
 
 
-def test_runaway_queries_are_stopped_while_cheap_requests_are_answered(
+def test_runaway_queries_are_stopped_while_cheap_requests_are_answered(  # 6 late, 9 workers
     served: tuple[subprocess.Popen[str], str, dict[str, str]],
 ) -> None:
     server, url, _ = served
@@ -97,7 +97,7 @@ def test_runaway_queries_are_stopped_while_cheap_requests_are_answered(
     # every worker that ran a runaway was killed: none is left burning a core
     time.sleep(1)
     workers = children(server.pid)
-    assert len(workers) <= 6  # the pool's most (2 x 3), all idle readers
+    assert len(workers) <= 9  # the pool's most (3 x 3), all idle readers
     for pid in workers:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         assert stat[0] in ("S", "I"), f"worker {pid} is {stat[0]}, not asleep"
