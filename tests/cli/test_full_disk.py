@@ -63,3 +63,34 @@ def test_a_full_disk_is_one_line_and_a_failed_run(small_disk: Path, tmp_path: Pa
     )
     assert listed.returncode == 0, listed.stderr
     assert [r["status"] for r in json.loads(listed.stdout)] == ["failed"]
+
+
+def test_a_multi_batch_ingest_closes_the_store_and_ends(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "bench" / "ingest.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    corpus = tmp_path / "corpus.xml"
+    generator.write_corpus(corpus, 1200)  # twelve batches of the store's hundred
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env.update(KB_HOME=str(tmp_path / "home"))
+    run = subprocess.run(
+        [sys.executable, "-m", "kb", "ingest", str(corpus), "--json"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,  # a guard against a hang, not a measure
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["run"]["written"] == 1200
+    # the store was closed whole: it opens again, and the write-ahead logs were let go
+    logs = list((tmp_path / "home" / "store").glob("*.log"))
+    assert len(logs) <= 3, [p.name for p in logs]
+    from kb.store import OxigraphStore
+
+    with OxigraphStore(tmp_path / "home" / "store") as store:
+        rows = store.select(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/tckb/ontology#Article> }"
+        )
+        assert int(rows[0]["n"].value) == 1200  # type: ignore[union-attr]
