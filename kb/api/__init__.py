@@ -31,7 +31,7 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     """
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
-    from kb.api.middleware import BodyLimit, HeadAsGet, SlashRedirect
+    from kb.api.middleware import AnswerCache, BodyLimit, HeadAsGet, SlashRedirect
     from kb.api.routes import admin, articles, concepts, graph, health, sparql
     from kb.api.routes import queries as queries_routes
 
@@ -79,6 +79,12 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     app.state.runner = runner
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, pause=settings.body_timeout)
+    # Answers that depend only on the data, kept until the next write.
+    app.add_middleware(
+        AnswerCache,
+        generation=lambda: store.generation,
+        prefixes=("/articles", "/concepts", "/queries", "/graph"),
+    )
     app.add_middleware(HeadAsGet)
     app.add_middleware(SlashRedirect)
     if settings.cors_origins:
@@ -87,13 +93,15 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
         )
+    # The SPARQL endpoint first: a request is matched against the routes in order, and
+    # the endpoint's answers, unlike the others, are never kept (``AnswerCache``).
+    app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries_routes.router)
     app.include_router(queries_routes.query_router(app.state.registry))
     app.include_router(articles.router)
     app.include_router(concepts.router)
     app.include_router(graph.router)
-    app.include_router(sparql.router)
     app.include_router(admin.router)
     app.include_router(admin.public)
     return app

@@ -1,4 +1,4 @@
-"""What every request goes through before a route: size limits, HEAD, and slash redirects.
+"""What every request goes through before a route: limits, HEAD, redirects, kept answers.
 
 Plain ASGI middleware, so a limit holds while the body is read, before any route or parser
 sees it.
@@ -7,6 +7,7 @@ sees it.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -149,3 +150,77 @@ class SlashRedirect:
             await send({"type": "http.response.body", "body": b""})
             return
         await self.app(scope, receive, send)
+
+
+class AnswerCache:
+    """Keep whole successful answers to GET requests under ``prefixes``, as they were sent.
+
+    An answer is kept for the store's write generation it was computed at (``generation()``),
+    keyed by the path, the query string and the Accept header, and handed out again without
+    routing, parameter checks or serialisation until the store changes: the named queries'
+    answers are already cached, and this saves the work around them. At most ``entries``
+    answers of at most ``max_bytes`` each are kept, the least recently used dropped first.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        generation: Callable[[], int],
+        prefixes: tuple[str, ...],
+        entries: int = 2048,
+        max_bytes: int = 1 << 20,
+    ) -> None:
+        self.app = app
+        self.generation = generation
+        self.prefixes = prefixes
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self._kept: OrderedDict[tuple[object, ...], tuple[Message, bytes]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer from the kept answers, or pass the request on and keep what it gives."""
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not path.startswith(self.prefixes)
+        ):
+            await self.app(scope, receive, send)
+            return
+        accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
+        generation = self.generation()
+        key = (generation, path, scope.get("query_string", b""), accept)
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            start, body = kept
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        start_message: Message | None = None
+        chunks: list[bytes] | None = []
+
+        async def keep(message: Message) -> None:
+            nonlocal start_message, chunks
+            if message["type"] == "http.response.start":
+                start_message = message if message["status"] == 200 else None
+            elif message["type"] == "http.response.body" and chunks is not None:
+                chunks.append(message.get("body", b""))
+                if sum(map(len, chunks)) > self.max_bytes:
+                    chunks = None
+                elif (
+                    not message.get("more_body", False)
+                    and start_message is not None
+                    and self.generation() == generation  # no write landed meanwhile
+                ):
+                    self._keep(key, start_message, b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+
+    def _keep(self, key: tuple[object, ...], start: Message, body: bytes) -> None:
+        if key[0] != next(iter(self._kept), (key[0],))[0]:
+            self._kept.clear()  # answers of an older generation are never asked for again
+        self._kept[key] = (start, body)
+        while len(self._kept) > self.entries:
+            self._kept.popitem(last=False)

@@ -215,12 +215,12 @@ def sparql_command(settings: Settings, query: str, fmt: str | None) -> None:
             raise click.BadParameter(f"cannot read {query[1:]}: {exc}", param_hint="QUERY") from exc
     with opened_store(settings, reading=True, readers=1) as store:
         try:
-            body, _, answer = respond(
+            answer, _ = respond(
                 store, query, fmt=fmt, row_cap=settings.row_cap, byte_cap=settings.answer_bytes
             )
         except (QueryError, ReadOnlyError) as exc:
             raise click.UsageError(str(exc)) from exc
-    click.echo(body.decode("utf-8"), nl=not body.endswith(b"\n"))
+    click.echo(answer.data.decode("utf-8"), nl=not answer.data.endswith(b"\n"))
     if answer.truncated:
         click.echo(
             f"kb: the answer was cut at {settings.row_cap} rows (KB_ROW_CAP) or "

@@ -11,11 +11,10 @@ so neither parsing nor evaluating can hold the server. Answers stop at the row c
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pyoxigraph as ox
@@ -26,14 +25,13 @@ from kb.errors import (
     ReadOnlyError,
     StoreError,
 )
-from kb.iris import PREFIXES, problem_iri
+from kb.iris import problem_iri
 from kb.store import OxigraphStore, Store
-from kb.store.base import QueryOptions, sparql_words, spreadsheet_safe, term_bytes, term_json
+from kb.store.answers import Written, write_result
+from kb.store.base import QueryOptions, Writing, sparql_words
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 MAX_QUERY = 100_000  # characters a query may have
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 @dataclass(frozen=True)
@@ -111,23 +109,6 @@ class Dataset:
 
     def __bool__(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)
-
-
-@dataclass
-class Answer:
-    """What a query gave, materialised: rows, a boolean or triples, and whether it was cut."""
-
-    form: Form
-    variables: list[str] = field(default_factory=list)
-    solutions: list[ox.QuerySolution] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[ox.Triple] = field(default_factory=list)
-    truncated: bool = False
-
-    @property
-    def size(self) -> int:
-        """Rows or triples in the answer."""
-        return len(self.solutions) + len(self.triples)
 
 
 # --- vetting ---------------------------------------------------------------------------------
@@ -266,76 +247,48 @@ def choose_format(
 def evaluate(
     store: Store,
     vetted: Vetted,
+    fmt: Format,
     *,
     dataset: Dataset | None = None,
     row_cap: int,
     byte_cap: int | None = None,
     base_iri: str | None = None,
     cancel: threading.Event | None = None,
-) -> Answer:
-    """Run a vetted query and materialise at most ``row_cap`` rows or triples.
+) -> Written:
+    """Run a vetted query and write its answer in ``fmt``: at most ``row_cap`` rows or triples.
 
     ``byte_cap`` bounds what they weigh (``kb.store.base.term_bytes``) the same way: the
-    answer stops before the row that would pass it, and says it was cut.
+    answer stops before the row that would pass it, and says it was cut
+    (``kb.store.answers``). A store on disk with query workers has the worker write the
+    answer, so the bytes it sends are the bytes the client gets.
 
     With no dataset given, the query sees the union of the named graphs (unless it names its
     own with FROM); a protocol dataset overrides the query's own, as the protocol says.
     Relative IRIs resolve against ``base_iri`` (the endpoint's URL, for the HTTP route).
     """
-    result = _run(store, vetted, dataset or Dataset(), base_iri, row_cap + 1, byte_cap)
-    answer = Answer(vetted.form)
-    if isinstance(result, ox.QueryBoolean):
-        answer.boolean = bool(result)
-        return answer
-    if isinstance(result, ox.QuerySolutions):
-        answer.variables = [v.value for v in result.variables]
-        target: list[ox.QuerySolution] | list[ox.Triple] = answer.solutions
-    else:
-        target = answer.triples
-    weight = 0
+    writing = Writing(fmt.media_type, mark=TRUNCATED)
+    dataset = dataset or Dataset()
     try:
-        for item in result:  # type: ignore[attr-defined]
-            if cancel is not None and cancel.is_set():
-                break
-            if len(target) == row_cap:
-                answer.truncated = True
-                break
-            if byte_cap is not None:
-                terms = [item[v] for v in answer.variables] if answer.variables else [item]
-                weight += sum(term_bytes(t) for t in terms if t is not None)
-                if weight > byte_cap:
-                    answer.truncated = True
-                    break
-            target.append(item)
-    except (OSError, SyntaxError) as exc:
-        raise QueryError(f"the query failed: {exc}") from exc
-    return answer
-
-
-def _run(
-    store: Store,
-    vetted: Vetted,
-    dataset: Dataset,
-    base_iri: str | None,
-    limit: int,
-    byte_cap: int | None,
-) -> object:
-    if not isinstance(store, OxigraphStore):
-        if dataset:
-            raise QueryError("default-graph-uri and named-graph-uri need the embedded store")
-        return store.query(vetted.text)
-    options = QueryOptions(
-        base_iri=base_iri,
-        default_graph=[_graph(g) for g in dataset.default_graphs] if dataset else None,
-        named_graphs=[_graph(g) for g in dataset.named_graphs] if dataset else None,
-        union=not vetted.has_dataset,
-        limit=limit,
-        max_bytes=byte_cap,
-    )
-    try:
-        return store.run_query(vetted.text, options)
+        if not isinstance(store, OxigraphStore):
+            if dataset:
+                raise QueryError("default-graph-uri and named-graph-uri need the embedded store")
+            return write_result(store.query(vetted.text), writing, row_cap, byte_cap, cancel)
+        options = QueryOptions(
+            base_iri=base_iri,
+            default_graph=[_graph(g) for g in dataset.default_graphs] if dataset else None,
+            named_graphs=[_graph(g) for g in dataset.named_graphs] if dataset else None,
+            union=not vetted.has_dataset,
+            limit=row_cap,
+            max_bytes=byte_cap,
+            writing=writing,
+        )
+        written = store.run_query(vetted.text, options, cancel)
     except StoreError as exc:  # a time limit is a QueryError, and goes through as one
         raise QueryError(f"the query failed: {exc}") from exc
+    except (OSError, SyntaxError) as exc:
+        raise QueryError(f"the query failed: {exc}") from exc
+    assert isinstance(written, Written)
+    return written
 
 
 def _graph(iri: str) -> ox.NamedNode:
@@ -345,54 +298,9 @@ def _graph(iri: str) -> ox.NamedNode:
         raise QueryError(f"not an IRI: {iri[:80]!r}") from exc
 
 
-# --- writing ---------------------------------------------------------------------------------
-
-
-def write_answer(answer: Answer, fmt: Format) -> bytes:
-    """Write an answer in a format of ``OFFERS[answer.form]``."""
-    if answer.form in ("CONSTRUCT", "DESCRIBE"):
-        graph = ox.serialize(answer.triples, format=fmt.rdf, prefixes=_prefixes(fmt))
-        assert graph is not None  # no output file given: the bytes come back
-        return graph
-    if answer.boolean is not None:
-        document: dict[str, object] = {"head": {}, "boolean": answer.boolean}
-    else:
-        bindings = [
-            {v: term_json(s[v]) for v in answer.variables if s[v] is not None}
-            for s in answer.solutions
-        ]
-        if fmt in (CSV, TSV):  # a spreadsheet opens these: no cell may start a formula
-            for binding in bindings:
-                for term in binding.values():
-                    if isinstance(term.get("value"), str):
-                        term["value"] = spreadsheet_safe(term["value"])  # type: ignore[arg-type]
-        document = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
-    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if fmt is JSON:
-        return mark_truncated_json(data) if answer.truncated else data
-    # The engine writes the other formats from the (capped) JSON document.
-    parsed = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
-    written = parsed.serialize(format=fmt.results)
-    assert written is not None  # no output file given: the bytes come back
-    if fmt is XML and answer.truncated:
-        return written.replace(b"</head>", f'<link href="{TRUNCATED}"/></head>'.encode(), 1)
-    return written
-
-
 #: Where an answer cut at the row cap says so, in the results formats that have a place for it
 #: (``link`` in the head of SPARQL JSON and XML results: clients that do not know it ignore it).
 TRUNCATED = problem_iri("truncated").value
-
-
-def mark_truncated_json(data: bytes) -> bytes:
-    """Add the truncation link to the head of a SPARQL JSON results document.
-
-    >>> mark_truncated_json(b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')[:60]
-    b'{"head":{"vars":["s"],"link":["https://w3id.org/tckb/problem/'
-    """
-    document = json.loads(data)
-    document["head"]["link"] = [TRUNCATED]
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def respond(
@@ -406,24 +314,21 @@ def respond(
     byte_cap: int | None = None,
     base_iri: str | None = None,
     cancel: threading.Event | None = None,
-) -> tuple[bytes, Format, Answer]:
-    """Vet, run and write one protocol request: the body, its format and the answer."""
+) -> tuple[Written, Format]:
+    """Vet, run and write one protocol request: the answer written out, and its format."""
     vetted = vet_query(text)
     chosen = choose_format(OFFERS[vetted.form], fmt, accept, f"a {vetted.form}")
-    answer = evaluate(
+    written = evaluate(
         store,
         vetted,
+        chosen,
         dataset=dataset,
         row_cap=row_cap,
         byte_cap=byte_cap,
         base_iri=base_iri,
         cancel=cancel,
     )
-    return write_answer(answer, chosen), chosen, answer
-
-
-def _prefixes(fmt: Format) -> dict[str, str] | None:
-    return dict(PREFIXES) if fmt in (TURTLE, RDFXML) else None
+    return written, chosen
 
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)

@@ -35,8 +35,20 @@ FORMATS: dict[str, ox.RdfFormat] = {
 
 
 @dataclass(frozen=True)
+class Writing:
+    """How to write an answer out whole (``kb.store.answers``): media type and cut mark."""
+
+    media_type: str
+    mark: str | None = None
+
+
+@dataclass(frozen=True)
 class QueryOptions:
-    """How to run one query: bound values, its dataset, its base IRI, how many rows to keep."""
+    """How to run one query: bound values, its dataset, its base IRI, and how to write it.
+
+    With ``writing``, the answer comes back written out whole (``kb.store.answers.Written``),
+    at most ``limit`` rows weighing at most ``max_bytes``; without, as the engine's result.
+    """
 
     bindings: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = field(
         default_factory=dict
@@ -47,6 +59,7 @@ class QueryOptions:
     union: bool = True
     limit: int | None = None
     max_bytes: int | None = None
+    writing: Writing | None = None
 
     def engine_arguments(self) -> dict[str, Any]:
         """The keyword arguments of ``pyoxigraph.Store.query`` these options stand for."""

@@ -11,6 +11,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kb.errors import LockedError, QueryError, ReadOnlyError, StoreError
+from kb.store.answers import write_result
 from kb.store.base import (
     FORMATS,
     BaseStore,
@@ -153,17 +154,26 @@ class OxigraphStore(BaseStore):
         """Run a read query; values are bound through the engine, never spliced."""
         return self.run_query(sparql, QueryOptions(bindings=dict(bindings or {})))
 
-    def run_query(self, sparql: str, options: QueryOptions | None = None) -> object:
-        """Run a read query with the engine's options (dataset, base IRI, row limit).
+    def run_query(
+        self,
+        sparql: str,
+        options: QueryOptions | None = None,
+        cancel: threading.Event | None = None,
+    ) -> object:
+        """Run a read query with the engine's options (dataset, base IRI, how to write it).
 
         With readers started, the query runs in a worker process within the time limit;
-        otherwise here, where nothing can stop it.
+        otherwise here, where nothing can stop it but ``cancel`` between rows of an answer
+        being written.
         """
         options = options or QueryOptions()
         if self._readers is not None:
             return self._readers.query(sparql, self.generation, options)
         try:
-            return self._store.query(sparql, **options.engine_arguments())
+            result = self._store.query(sparql, **options.engine_arguments())
+            if options.writing is None:
+                return result
+            return write_result(result, options.writing, options.limit, options.max_bytes, cancel)
         except SyntaxError as exc:
             raise QueryError(syntax_message(str(exc))) from exc
         except (OSError, RuntimeError) as exc:

@@ -8,9 +8,11 @@ takes back its core and its memory at once) and a fresh one takes its place.
 
 A worker reopens the store when the serving process has written since it last opened it (the
 write generation it is sent says so), while no write is under way: a read-only instance sees
-the store as it was when it opened. Answers travel as SPARQL JSON results (SELECT, ASK) or
-N-Triples (CONSTRUCT, DESCRIBE), the way a SPARQL server sends them, and are parsed back into
-pyoxigraph's own result types, so callers cannot tell a pooled read from an in-process one.
+the store as it was when it opened. A query asked to be written (``QueryOptions.writing``)
+comes back written, as the client gets it (``kb.store.answers``); any other answer travels as
+SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE), the way a SPARQL server
+sends them, and is parsed back into pyoxigraph's own result types, so callers cannot tell a
+pooled read from an in-process one.
 """
 
 from __future__ import annotations
@@ -121,10 +123,7 @@ class ReaderPool:
             yield
 
     def query(self, sparql: str, generation: int, options: QueryOptions) -> object:
-        """Answer a read query in a worker; past the time limit, kill the worker and refuse.
-
-        ``options.limit`` caps the rows (or triples) the worker sends back.
-        """
+        """Answer a read query in a worker; past the time limit, kill the worker and refuse."""
         try:
             worker = self._idle.get(timeout=self.timeout)
             self._keep_a_spare()
@@ -182,4 +181,6 @@ def _result(kind: str, value: object) -> object:
     if kind == "solutions":
         assert isinstance(value, bytes)
         return ox.parse_query_results(value, ox.QueryResultsFormat.JSON)
+    if kind == "written":
+        return value  # the answer as the client gets it
     return None  # "open" acknowledged

@@ -6,13 +6,13 @@ It opens the store read-only and answers, over the socket it is handed, the quer
 
 from __future__ import annotations
 
-import json
 import sys
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from kb.store.base import QueryOptions, term_bytes, term_json
+from kb.store.answers import write_result
+from kb.store.base import QueryOptions
 
 
 def serve_reads(path: str, conn: Connection) -> None:
@@ -39,33 +39,15 @@ def serve_reads(path: str, conn: Connection) -> None:
 
 
 def answer_query(store: ox.Store, sparql: str, options: QueryOptions) -> tuple[str, object]:
-    """Run a query and write its answer as a SPARQL server would, at most ``limit`` rows."""
+    """Run a query; send its answer written as asked, or as a SPARQL server would send it."""
     result = store.query(sparql, **options.engine_arguments())
-    limit = options.limit
+    if options.writing is not None:
+        return "written", write_result(result, options.writing, options.limit, options.max_bytes)
     if isinstance(result, ox.QueryBoolean):
         return "boolean", bool(result)
     if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        rows, weight = [], 0
-        for count, solution in enumerate(result):
-            if limit is not None and count >= limit:
-                break
-            if options.max_bytes is not None and weight > options.max_bytes:
-                break  # the caller sees it past its limit, and cuts there
-            terms = {n: t for n in names if (t := solution[n]) is not None}
-            weight += sum(term_bytes(t) for t in terms.values())
-            rows.append({n: term_json(t) for n, t in terms.items()})
-        body = {"head": {"vars": names}, "results": {"bindings": rows}}
-        return "solutions", json.dumps(body).encode("utf-8")
-    triples, weight = [], 0
-    for count, triple in enumerate(result):
-        if limit is not None and count >= limit:
-            break
-        if options.max_bytes is not None and weight > options.max_bytes:
-            break
-        weight += term_bytes(triple)
-        triples.append(triple)
-    return "triples", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        return "solutions", result.serialize(format=ox.QueryResultsFormat.JSON)
+    return "triples", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 if __name__ == "__main__":

@@ -194,6 +194,40 @@ def test_an_article_comes_with_its_record_and_every_assertion(api: httpx.Client)
     assert retracted["record"]["retracted"] is True  # shown, and marked
 
 
+def test_an_answer_is_given_again_unworked_until_the_store_changes() -> None:
+    store = fixture_store()
+    app = create_app(store, QUERIES, settings())
+    asked: list[str] = []
+    run = app.state.registry.run
+
+    def counted(name: str, *args: object, **kwargs: object) -> object:
+        if name in ("article", "article-evidence"):  # not the warm-up's questions
+            asked.append(name)
+        return run(name, *args, **kwargs)
+
+    app.state.registry.run = counted
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        first = client.get("/articles/90000003")
+        assert asked == ["article", "article-evidence"]
+        again = client.get("/articles/90000003")
+        assert asked == ["article", "article-evidence"]  # handed out as it was sent
+        assert again.content == first.content
+        assert again.headers["content-type"] == first.headers["content-type"]
+        assert client.get("/articles/90000003", params={"x": "1"}).status_code == 200
+        assert len(asked) == 4  # another query string is another question
+        as_csv = client.get("/queries/levels", headers={"accept": "text/csv"})
+        as_json = client.get("/queries/levels")
+        assert as_csv.headers["content-type"].startswith("text/csv")
+        assert as_json.headers["content-type"].startswith("application/json")
+        assert client.head("/articles/90000003").content == b""
+        store.drop_graphs([g for g in store.graph_names() if g.value.endswith("/90000003")])
+        assert client.get("/articles/90000003").status_code == 404  # asked of the store again
+        assert asked[4:] == ["article"]
+        assert client.get("/articles/99999999").status_code == 404
+        assert client.get("/articles/99999999").status_code == 404
+        assert asked[5:] == ["article", "article"]  # a refusal is never kept
+
+
 def test_an_unknown_or_malformed_pmid_is_a_problem(api: httpx.Client) -> None:
     assert_problem(api.get("/articles/99999999"), 404)
     assert_problem(api.get("/articles/12ab"), 400, parameter="pmid")

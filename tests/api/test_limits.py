@@ -171,8 +171,8 @@ def test_csv_cells_that_would_be_formulas_are_neutralised() -> None:
     )
     query = "SELECT ?o WHERE { ?s <http://ex/p> ?o } ORDER BY ?s"
     for fmt in ("csv", "tsv"):
-        body, _, _ = respond(store, query, fmt=fmt, row_cap=100)
-        cells = body.decode().splitlines()[1:]
+        written, _ = respond(store, query, fmt=fmt, row_cap=100)
+        cells = written.data.decode().splitlines()[1:]
         assert [c.strip('"') for c in cells] == [
             "'=1+1",
             "'+cmd",
@@ -180,8 +180,8 @@ def test_csv_cells_that_would_be_formulas_are_neutralised() -> None:
             "-2.5",
             "calcinosis",
         ]
-    as_json, _, _ = respond(store, query, fmt="json", row_cap=100)
-    assert '"=1+1"' in as_json.decode()  # JSON carries the data as it is
+    as_json, _ = respond(store, query, fmt="json", row_cap=100)
+    assert '"=1+1"' in as_json.data.decode()  # JSON carries the data as it is
 
 
 def test_a_named_query_as_csv_neutralises_formulas_too() -> None:
@@ -203,11 +203,14 @@ def test_an_answer_past_the_byte_limit_is_cut_and_marked() -> None:
         [ox.Quad(ox.NamedNode(f"http://ex/{i}"), p, ox.Literal("x" * 1000), g) for i in range(50)]
     )
     query = "SELECT ?o WHERE { ?s <http://ex/p> ?o }"
-    body, _, answer = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000)
-    assert answer.truncated and 0 < len(answer.solutions) <= 10
-    assert TRUNCATED in body.decode()
-    _, _, answer = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000_000)
-    assert not answer.truncated and len(answer.solutions) == 50
+    answer, _ = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000)
+    assert answer.truncated and 0 < answer.size <= 10
+    document = json.loads(answer.data)
+    assert document["head"]["link"] == [TRUNCATED]
+    assert len(document["results"]["bindings"]) == answer.size
+    answer, _ = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000_000)
+    assert not answer.truncated and answer.size == 50
+    assert "link" not in json.loads(answer.data)["head"]
 
 
 # --- slow and idle clients ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ import pytest
 
 from kb.errors import QueryError, QueryTimeoutError, ReadOnlyError
 from kb.store import OxigraphStore
-from kb.store.base import QueryOptions
+from kb.store.answers import Written
+from kb.store.base import QueryOptions, Writing
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -94,9 +96,16 @@ def test_answers_in_a_worker_are_the_engines_own(pooled: OxigraphStore, tmp_path
     assert [r["o"] for r in bound] == [ox.Literal(7)]
 
 
-def test_a_worker_sends_at_most_the_rows_asked_for(pooled: OxigraphStore) -> None:
-    result = pooled.run_query("SELECT * WHERE { ?s ?p ?o }", QueryOptions(limit=10))
-    assert len(list(result)) == 10  # type: ignore[call-overload]
+JSON_RESULTS = Writing("application/sparql-results+json", mark="http://ex/cut")
+
+
+def test_a_worker_writes_at_most_the_rows_asked_for(pooled: OxigraphStore) -> None:
+    options = QueryOptions(limit=10, writing=JSON_RESULTS)
+    written = pooled.run_query("SELECT * WHERE { ?s ?p ?o }", options)
+    assert isinstance(written, Written) and written.truncated and written.size == 10
+    document = json.loads(written.data)
+    assert len(document["results"]["bindings"]) == 10
+    assert document["head"]["link"] == ["http://ex/cut"]
 
 
 def test_a_syntax_error_in_a_worker_says_where(pooled: OxigraphStore) -> None:
@@ -117,10 +126,12 @@ def test_a_store_held_by_another_process_opens_read_only(tmp_path: Path) -> None
         writer.close()
 
 
-def test_a_worker_sends_no_more_than_the_bytes_asked_for(pooled: OxigraphStore) -> None:
-    result = pooled.run_query("SELECT * WHERE { ?s ?p ?o }", QueryOptions(max_bytes=500))
-    rows = list(result)  # type: ignore[call-overload]
-    assert 0 < len(rows) < 20  # each row weighs tens of bytes: the worker stopped past 500
+def test_a_worker_writes_no_more_than_the_bytes_asked_for(pooled: OxigraphStore) -> None:
+    options = QueryOptions(max_bytes=500, writing=JSON_RESULTS)
+    written = pooled.run_query("SELECT * WHERE { ?s ?p ?o }", options)
+    assert isinstance(written, Written) and written.truncated
+    rows = json.loads(written.data)["results"]["bindings"]
+    assert 0 < len(rows) == written.size < 20  # rows weigh tens of bytes: cut before 500
 
 
 def test_an_error_while_closing_never_hides_the_error_that_ended_the_work(

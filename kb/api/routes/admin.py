@@ -26,7 +26,7 @@ from kb.query.registry import Registry
 _bearer = HTTPBearer(auto_error=False, description="KB_ADMIN_TOKEN")
 
 
-def require_admin(
+async def require_admin(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:

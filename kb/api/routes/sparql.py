@@ -133,7 +133,7 @@ async def _answer(
         tuple(params.getlist("default-graph-uri")), tuple(params.getlist("named-graph-uri"))
     )
     cancel = threading.Event()
-    body, fmt, answer = await runner(
+    answer, fmt = await runner(
         lambda: respond(
             store,
             queries[0],
@@ -153,4 +153,4 @@ async def _answer(
     media = fmt.media_type
     if media.startswith("text/"):
         media += "; charset=utf-8"
-    return Response(body, media_type=media, headers=headers)
+    return Response(answer.data, media_type=media, headers=headers)
