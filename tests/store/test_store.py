@@ -155,6 +155,7 @@ def test_readers_never_see_half_a_replacement(any_store: Store) -> None:
         query = f"SELECT ?v WHERE {{ ?s {P} ?v FILTER(STRSTARTS(STR(?s), '{iris.DATA}test/r')) }}"
         while not stop.is_set():
             rows = any_store.select(query)
+            assert all("v" in r for r in rows), "a reader got rows with their values missing"
             seen.append({r["v"].value.split("-")[0] for r in rows})  # type: ignore[union-attr]
             assert len(rows) == size * len(names)
 
