@@ -25,6 +25,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "differential_list": rules.DIFFERENTIAL_LIST,
     "intro": rules.CASE_INTRO,
     "lesson": rules.LESSON,
+    "literature": rules.LITERATURE,
     "anaphora": rules.PATIENT_ANAPHORA,
     "patient": rules.PATIENT_PHRASES,
     "past": rules.PAST_VERBS,

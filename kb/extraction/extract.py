@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -11,12 +12,12 @@ from kb.extraction.cues import get_cues
 from kb.extraction.levels import spine_order
 from kb.extraction.lexicon import Definition, find_abbreviations, get_lexicons
 from kb.extraction.mentions import Mention, Sentence, sentence_mentions
-from kb.extraction.study import read_study
+from kb.extraction.study import introduces_patient, read_study
 from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tokenize
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.2.0"
+EXTRACTOR = "tc-rules/1.3.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -47,6 +48,9 @@ _OPERATED_PLACES = fold_all(rules.OPERATED_PLACES)
 _ELSEWHERE = fold_all(rules.PERIPHERAL_JOINTS)
 _KNOWN = fold_all(rules.KNOWN_CONDITION)
 _EXCLUSION = ("excl_pre", "excl_post", "excl_pre")
+_DIFFERENTIAL_LABEL = re.compile(
+    r"^\W*(?:" + "|".join(re.escape(w) for w in rules.DIFFERENTIAL_LABELS) + r")\s*:", re.I
+)
 
 
 @dataclass
@@ -101,11 +105,20 @@ def assign_scopes(sentences: Sequence[Sentence]) -> None:
     unless they introduce the case. In a conclusion, or after the case in an unstructured
     abstract, a sentence stays with the patients when it refers back to them, or (unstructured)
     when it is told in the past or at least not in the present; a general lesson is background.
+    A sentence about other articles' cases is background wherever it stands, and so are the
+    sentences after it in its section until one turns back to the article's own patients.
     """
     seen_case = False
+    section, literature = "", False
     for s in sentences:
         has = s.cues.has
-        if s.kind in ("title", "patient"):
+        if s.section != section:
+            section, literature = s.section, False
+        ours = has("anaphora") or has("intro") or introduces_patient(s.text)
+        literature = s.kind != "title" and (has("literature") or (literature and not ours))
+        if literature:
+            s.scope = "background"
+        elif s.kind in ("title", "patient"):
             s.scope = "patient"
             seen_case = seen_case or s.kind == "patient"
         elif s.kind == "background":
@@ -114,7 +127,7 @@ def assign_scopes(sentences: Sequence[Sentence]) -> None:
             s.scope = "patient" if has("anaphora") and not has("lesson") else "background"
         elif not seen_case:
             told = has("anaphora") or has("patient")
-            seen_case = has("intro") or (told and _told_in_past(s))
+            seen_case = has("intro") or (told and _told_in_past(s)) or introduces_patient(s.text)
             s.scope = "patient" if seen_case else "background"
         elif has("lesson"):
             s.scope = "background"
@@ -159,6 +172,9 @@ def negated(s: Sentence, start: int, end: int, pre: str, post: str, phrase: str)
 def misdiagnosed(s: Sentence, start: int, end: int) -> bool:
     """Tell whether a mention names what the lesion was taken for."""
     c, hard = s.cues, s.hard
+    label = _DIFFERENTIAL_LABEL.match(s.text)
+    if label and s.tokens[start].start >= label.end():
+        return True  # "Differential: chordoma, giant cell tumour."
     if _before(c.spans("mis_pre"), s, start, hard):
         return True
     stops = [a for a, _ in c.spans("not_misdiagnosis")]
@@ -405,6 +421,11 @@ def extract_article(article: Article) -> Extraction:
     """Read one article's title and abstract into an Extraction (design, levels, assertions)."""
     sentences = list(iter_sentences(article))
     assign_scopes(sentences)
+    study = read_study(article, [(s.text, s.scope, s.cues) for s in sentences])
+    if study.design == "review":  # no patient of its own: what it says is the literature's
+        for s in sentences:
+            if s.kind != "title":
+                s.scope = "background"
     main, _ = get_lexicons()
     defined: dict[str, Definition] = {}
     for s in sentences:
@@ -427,7 +448,7 @@ def extract_article(article: Article) -> Extraction:
     )
     return Extraction(
         pmid=article.pmid,
-        study=read_study(article, [(s.text, s.scope, s.cues) for s in sentences]),
+        study=study,
         levels=levels,
         assertions=_unique(found),
         extractor=EXTRACTOR,

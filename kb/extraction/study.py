@@ -37,6 +37,18 @@ _SEXED = re.compile(
     + r")\b",
     re.I,
 )
+# "F/79", "M/77": sex and age as a case sheet writes them.
+_SHEET = re.compile(r"\b([FM])\s*/\s*(\d{1,3})\b")
+# A telegraphic case opens with the person: "Elderly woman, L2-L3, ...", "Man aged 45 ...".
+_BARE_PERSON = re.compile(
+    r"^\W*(?:(?:"
+    + "|".join(rules.PERSON_ADJECTIVES)
+    + r")\s+)?(?:"
+    + "|".join((*rules.FEMALE_WORDS, *rules.MALE_WORDS, "patient"))
+    + r")\b",
+    re.I,
+)
+_AGE_OF = re.compile(r"\b\d{1,3}\s+years?\s+of\s+age\b", re.I)
 _ONE = re.compile(r"\b(?:a|an|the|our|this)\s+(?:\d{1,3}[- ]year[- ]old\s+)?patient\b", re.I)
 _SHE = re.compile(r"\b(?:she|her)\b", re.I)
 _HE = re.compile(r"\b(?:he|his|him)\b", re.I)
@@ -80,7 +92,7 @@ def count_patients(texts: Sequence[str]) -> int | None:
         after = [w.strip(",;:.") for w in text[m.end() :].split()[:1]]  # "patients screened"
         if _NOT_COUNTED.isdisjoint(between) and _DENOMINATOR.isdisjoint(after):
             return _number(m.group(1))
-    if any(p.search(text) for p in (_ONE, _AGED, _AGED_AFTER, _SEXED)):
+    if any(p.search(text) for p in (_ONE, _AGED, _AGED_AFTER, _SEXED, _SHEET)):
         return 1
     return None
 
@@ -110,6 +122,18 @@ def _names_lesion(text: str, at: int) -> bool:
     return _LESION.search(text, start, end if end >= 0 else len(text)) is not None
 
 
+def introduces_patient(text: str) -> bool:
+    """Tell whether a sentence describes a person by age or sex, as a case opens.
+
+    >>> introduces_patient("Elderly woman, L2-L3, 5 weeks of low back pain.")
+    True
+    >>> introduces_patient("Calcific deposits are rare in the spine.")
+    False
+    """
+    patterns = (_AGED, _AGED_AFTER, _SEXED, _SHEET, _BARE_PERSON, _AGE_OF)
+    return any(p.search(text) for p in patterns)
+
+
 def read_patients(texts: Sequence[str], n_patients: int | None) -> tuple[Patient, ...]:
     """Read each patient's age and sex; a single patient's mentions are merged into one."""
     found: list[tuple[int, int | None, Sex | None]] = []
@@ -120,6 +144,9 @@ def read_patients(texts: Sequence[str], n_patients: int | None) -> tuple[Patient
             found.append((k * 100_000 + m.start(), int(m.group(2)), _sex(m.group(1))))
         for m in _SEXED.finditer(text):
             found.append((k * 100_000 + m.start(), None, _sex(m.group(1))))
+        for m in _SHEET.finditer(text):
+            sheet: Sex = "female" if m.group(1) == "F" else "male"
+            found.append((k * 100_000 + m.start(), int(m.group(2)), sheet))
     found.sort()
     if n_patients == 1:
         age = next((a for _, a, _ in found if a is not None), None)

@@ -22,6 +22,14 @@ SETS = {
         ROOT / "tests" / "data" / "regression" / "records.xml",
         ROOT / "tests" / "data" / "regression" / "gold.jsonl",
     ),
+    # Blind sets, scored once unseen (tests/data/blind/README.md), then used to find rules.
+    **{
+        f"blind-{name}": (
+            ROOT / "tests" / "data" / "blind" / f"set-{name}" / "records.xml",
+            ROOT / "tests" / "data" / "blind" / f"set-{name}" / "gold.jsonl",
+        )
+        for name in "abc"
+    },
 }
 
 

@@ -96,12 +96,19 @@ LAB_ANALYTES = {
     "renal function": "condition/chronic-kidney-disease",
     "kidney function": "condition/chronic-kidney-disease",
     "creatinine": "condition/chronic-kidney-disease",
+    # Abbreviations of a laboratory list ("Labs: Ca, P, PTH normal"); they count only beside a
+    # normal or raised state, with nothing but list words between.
+    "ca": "condition/hypercalcemia",
+    "p": "condition/hyperphosphatemia",
+    "phos": "condition/hyperphosphatemia",
 }
 # Raised, these name no condition of the vocabulary (a raised creatinine may be acute).
 NORMAL_ONLY_ANALYTES = ("renal function", "kidney function", "creatinine")
 LAB_NORMAL = (
     "normal", "within normal limits", "within normal range", "within the normal range",
-    "within the normal limits", "within the reference range", "within reference range",
+    "within the normal limits", "in normal limits", "in the normal limits", "in normal range",
+    "in normal ranges", "in the normal ranges", "within the reference range",
+    "within reference range",
     "within reference limits", "within the reference interval", "in the normal range",
     "unremarkable",
 )  # fmt: skip

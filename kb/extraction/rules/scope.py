@@ -102,7 +102,15 @@ MISDIAGNOSIS_PRE = (
     "suspicious for", "presumptive diagnosis of", "presumed", "differential diagnosis included",
     "differential diagnosis includes", "differential diagnoses included",
     "differential diagnoses includes", "differential included", "differential includes",
-    "possibility of",
+    "possibility of", "diagnoses considered were", "diagnosis considered was",
+    "diagnoses considered included", "diagnoses considered were", "initially it was diagnosed as",
+    "at first it was diagnosed as",
+)  # fmt: skip
+# A sentence that opens with one of these and a colon lists the differential: "Ddx: synovial
+# cyst, sequestrated disc, calcified meningioma."
+DIFFERENTIAL_LABELS = (
+    "differential", "differentials", "differential diagnosis", "differential diagnoses", "ddx",
+    "dd", "dx",
 )  # fmt: skip
 # After it: "Lymphoma was considered the most likely diagnosis", "OLF was the main differential".
 # A post cue followed by one of NOT_MISDIAGNOSIS_AFTER ("was considered a predisposing factor")
@@ -170,7 +178,8 @@ DIFFERENTIAL_LIST = ("include", "includes", "included", "including", "comprise",
 CASE_INTRO = (
     "presented with", "was admitted", "was referred", "we report", "we describe", "we present",
     "we illustrate", "we reviewed", "we retrospectively", "we combined", "we studied",
-    "we treated", "case of a", "case of an", "year old", "years old",
+    "we treated", "case of a", "case of an", "year old", "years old", "presented to",
+    "to report", "to describe", "to present",
 )  # fmt: skip
 # "A woman developed ...": an indefinite patient told in the past also opens the case.
 PATIENT_PHRASES = (
@@ -184,6 +193,13 @@ LESSON = (
     "the case illustrates", "the case indicates", "the case highlights", "this report",
     "awareness", "clinicians", "to our knowledge", "in the literature", "published",
     "in general",
+)  # fmt: skip
+# A sentence about the cases of other articles: background even in a results section, and so
+# are the sentences after it in that section until the article's own patient comes back.
+LITERATURE = (
+    "published cases", "published case", "reported cases", "cases reported", "cases published",
+    "in the literature", "of the literature", "previously reported", "previous reports",
+    "published series", "published reports", "published patients", "reported patients",
 )  # fmt: skip
 # References back to the article's own patient or lesion (patient scope in a conclusion).
 PATIENT_ANAPHORA = (

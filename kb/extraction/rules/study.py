@@ -25,7 +25,12 @@ OWN_PATIENTS = (
 CASE_REPORT_TYPES = ("Case Reports",)
 REVIEW_TYPES = ("Review", "Systematic Review", "Meta-Analysis")
 PROSPECTIVE_TYPES = ("Clinical Trial", "Randomized Controlled Trial", "Clinical Study")
-PATIENT_NOUNS = ("patient", "case", "subject", "individual", "woman", "man", "child", "adult")
+PATIENT_NOUNS = (
+    "patient", "case", "subject", "individual", "woman", "man", "child", "adult", "sibling",
+    "brother", "sister", "twin",
+)  # fmt: skip
+# Words that may stand before a person noun opening a telegraphic case ("Elderly woman, L2-L3").
+PERSON_ADJECTIVES = ("elderly", "older", "old", "young", "middle-aged", "adult", "obese")
 LITERATURE_WORDS = ("published", "reported", "previous", "previously", "literature", "earlier")
 # A cohort screened or enrolled is the denominator, not the patients with the lesion.
 DENOMINATOR_WORDS = ("enrolled", "screened", "examined", "eligible", "control", "controls")

@@ -1,0 +1,120 @@
+"""Rule families found by the blind sets' first read, each tested on sentences of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.models import PublicationType
+from tests.support.extract import concepts, read, tuples
+
+TITLE = "Calcific deposit of the thoracic spine"
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Elderly man, T7-T8, two months of girdle pain and leg numbness.",
+        "Woman aged 52 years came to clinic with back pain since 3 months.",
+        "F/66, back pain for six weeks, no fever.",
+        "Patient of 70 years of age, back pain and leg numbness.",
+    ],
+)
+def test_a_telegraphic_case_opens_the_patient_scope(opening: str) -> None:
+    found = read(opening, "MRI: mass low signal on T1 and T2; no enhancement.", title=TITLE)
+    patient = tuples(found)
+    assert ("symptom", "symptom/back-pain", "present") in patient or (
+        "symptom",
+        "symptom/sensory-disturbance",
+        "present",
+    ) in patient
+    assert ("finding", "finding/contrast-enhancement", "absent") in patient
+    assert ("finding", "finding/t1-hypointense", "present") in patient
+
+
+def test_a_general_opening_stays_background_until_the_case() -> None:
+    found = read(
+        "Calcific deposits of the spine are rare and often taken for tumours.",
+        "Elderly woman, L3, back pain.",
+        title=TITLE,
+    )
+    assert ("misdiagnosis", "condition/neoplasm", "present") not in tuples(found)
+
+
+def test_a_sheet_gives_sex_and_age() -> None:
+    found = read("M/58, neck pain, CT calcified mass at C3.", title=TITLE)
+    assert [(p.age, p.sex) for p in found.study.patients] == [(58, "male")]
+
+
+@pytest.mark.parametrize(
+    ("labs", "expected"),
+    [
+        ("Labs: Ca, P, PTH normal.", {"hypercalcemia", "hyperphosphatemia", "hyperparathyroidism"}),
+        (
+            "Serum calcium and phosphate were in normal limits.",
+            {"hypercalcemia", "hyperphosphatemia"},
+        ),
+        ("Her calcium was in the normal limits.", {"hypercalcemia"}),
+    ],
+)
+def test_normal_laboratory_values_in_terse_or_non_native_wording(
+    labs: str, expected: set[str]
+) -> None:
+    found = tuples(read(("CASE", "A 60-year-old man had neck pain."), ("CASE", labs), title=TITLE))
+    absent = {c.split("/")[1] for r, c, p in found if r == "associated" and p == "absent"}
+    assert absent == expected
+
+
+def test_a_lone_letter_is_no_analyte_without_a_state() -> None:
+    found = tuples(
+        read(("CASE", "A 60-year-old man, P value 0.03, CA 19-9 measured."), title=TITLE)
+    )
+    assert not {c for r, c, _ in found if r == "associated"}
+
+
+@pytest.mark.parametrize("label", ["Differential:", "Ddx:", "Differential diagnosis:", "DD:"])
+def test_a_labelled_differential_lists_misdiagnoses(label: str) -> None:
+    found = tuples(
+        read(
+            ("CASE", "A 60-year-old man had neck pain."), ("CASE", f"{label} schwannoma, abscess.")
+        )
+    )
+    assert ("misdiagnosis", "condition/nerve-sheath-tumor", "present") in found
+    assert ("misdiagnosis", "condition/abscess", "present") in found
+    assert not {c for r, c, _ in found if r == "associated"}
+
+
+def test_considered_diagnoses_listed_after_the_verb_are_misdiagnoses() -> None:
+    found = tuples(
+        read(
+            (
+                "RESULTS",
+                "In 12 patients the diagnoses considered were metastasis and spondylodiscitis.",
+            ),
+            title="Crowned dens: a series",
+        )
+    )
+    assert {c for r, c, _ in found if r == "misdiagnosis"} >= {
+        "condition/metastasis",
+        "condition/spondylodiscitis",
+    }
+
+
+def test_a_review_without_patients_of_its_own_says_nothing_of_patients() -> None:
+    review = (PublicationType(name="Review"), PublicationType(name="Journal Article"))
+    found = read(
+        "We reviewed 80 published cases.",
+        "Hemodialysis was present in 40%, and CT showed a lobulated calcified mass in most.",
+        title="Tumoral calcinosis of the spine: a review of published cases",
+        types=review,
+    )
+    assert found.study.design == "review"
+    assert concepts(tuples(found)) == {"lesion/tumoral-calcinosis"}
+    assert ("associated", "condition/hemodialysis", "present") in tuples(found, "background")
+
+
+def test_siblings_are_counted_as_patients() -> None:
+    found = read(
+        "We describe two siblings with familial tumoral calcinosis of the thoracic spine.",
+        title="Familial tumoral calcinosis of the spine",
+    )
+    assert (found.study.design, found.study.n_patients) == ("case-series", 2)
