@@ -1,4 +1,4 @@
-"""The package's own data: the ontology, the named queries and the bundled sample.
+"""The package's own data: ontology, named queries, bundled sample, measured quality.
 
 They ship inside the package (``kb/ontology`` and ``kb/queries`` are links to the folders at
 the top of the checkout, which the wheel carries as package data), so an installed package
@@ -47,3 +47,8 @@ def queries_dir() -> Path:
 def sample_path() -> Path:
     """Return the bundled sample corpus that ``kb ingest --sample`` reads."""
     return data_file(_folder("ingest", "sample", "*.xml"), SAMPLE)
+
+
+def extraction_quality_path() -> Path:
+    """Return the extractor's measured quality (``kb/extraction/quality.json``)."""
+    return data_file(_folder("kb", "extraction", "*.json"), "quality.json")

@@ -6,6 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
+from kb.extraction.quality import Quality
 from kb.query.named import Value
 
 T = TypeVar("T")
@@ -78,6 +79,16 @@ class ConceptOut(BaseModel):
     pref_label: str | None = None
     facts: list[Row] = Field(description="relation, value, label: labels, broader, matches...")
     evidence: list[Row] = Field(description="Articles and assertions by role, polarity, scope.")
+
+
+class About(BaseModel):
+    """What this server runs: the package, its extractor, and how well that extractor reads."""
+
+    version: str
+    extractor: str
+    extraction_quality: Quality = Field(
+        description="First-read scores on blind sets: how far to trust a count."
+    )
 
 
 class Health(BaseModel):

@@ -186,6 +186,86 @@ def extract_command(files: tuple[Path, ...], fmt: str) -> None:
         raise click.exceptions.Exit(EXIT_PARTIAL)
 
 
+@cli.command("eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--pred",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score this extraction (JSON Lines) instead of extracting FILES.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@click.option("--errors", is_flag=True, help="List every false positive and false negative.")
+@click.option("--min-f1", type=float, help="Exit 1 when the micro-F1 falls below this.")
+def eval_command(
+    gold: Path,
+    files: tuple[Path, ...],
+    pred: Path | None,
+    as_json: bool,
+    errors: bool,
+    min_f1: float | None,
+) -> None:
+    """Score extraction against GOLD, a hand annotation (JSON Lines, one article a line).
+
+    The articles are extracted from FILES (PubMed XML), or read from --pred. The figures are
+    those of shared/eval/score.py: patient-scope (role, concept, polarity) tuples per role and
+    micro-averaged, levels, design and patient-count accuracy, background leakage.
+    """
+    import json
+
+    from ingest.files import check_files
+    from ingest.pubmed_xml import iter_records
+    from kb.extraction.extract import extract_article, to_json_line
+    from kb.extraction.scoring import report, score
+    from kb.models import Article
+    from kb.vocabulary import get_concepts
+
+    if (pred is None) == (not files):
+        raise click.UsageError("give the records FILES to extract, or --pred, not both")
+    if pred is not None:
+        lines = pred.read_text(encoding="utf-8").splitlines()
+    else:
+        check_files(files)
+        lines = [
+            to_json_line(extract_article(record))
+            for path in files
+            for record in iter_records(path)
+            if isinstance(record, Article)
+        ]
+    figures = score(
+        _by_pmid(gold.read_text(encoding="utf-8").splitlines(), str(gold)),
+        _by_pmid(lines, str(pred or "the extraction")),
+        get_concepts(),
+    )
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in figures.items() if k != "errors"}, indent=2))
+    else:
+        click.echo(report(figures))
+    if errors:
+        for pmid, kind, (role, concept, polarity) in figures["errors"]:
+            click.echo(f"  {pmid} {kind} {role} {concept} {polarity}")
+    if min_f1 is not None and figures["micro"]["f1"] < min_f1:
+        raise click.exceptions.Exit(EXIT_PARTIAL)
+
+
+def _by_pmid(lines: list[str], where: str) -> dict[str, dict[str, object]]:
+    """Read JSON Lines of articles, keyed by PMID; a bad line is a usage error naming it."""
+    import json
+
+    docs: dict[str, dict[str, object]] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise click.UsageError(f"{where} line {number}: not JSON: {exc}") from exc
+        if not isinstance(doc, dict) or not str(doc.get("pmid", "")).strip():
+            raise click.UsageError(f"{where} line {number}: no pmid")
+        docs[str(doc["pmid"]).strip()] = doc
+    return docs
+
+
 @cli.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", help="ttl, trig, nq, nt, jsonld (default: by extension).")

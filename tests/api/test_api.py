@@ -53,6 +53,19 @@ def test_health_says_the_store_answers_and_what_it_holds(api: httpx.Client) -> N
     assert health["counts"]["last_run"] == "2026-01-01T10:00:05Z"
 
 
+def test_about_says_what_reads_the_articles_and_how_well(api: httpx.Client) -> None:
+    from kb import __version__
+    from kb.extraction.extract import EXTRACTOR
+
+    about = assert_envelope(api.get("/about"))
+    assert (about["version"], about["extractor"]) == (__version__, EXTRACTOR)
+    quality = about["extraction_quality"]
+    assert quality["extractor"] == EXTRACTOR
+    assert quality["articles"] >= 30 and quality["sets"]
+    assert set(quality["roles"]) >= {"associated", "finding", "misdiagnosis", "lesion"}
+    assert 0 < quality["micro"]["f1"] <= 1 and 0 <= quality["background_leakage"] <= 1
+
+
 def test_the_query_list_gives_every_named_query_with_its_parameters(api: httpx.Client) -> None:
     listed = {q["name"]: q for q in assert_envelope(api.get("/queries"))}
     assert set(listed) == set(QUERIES)

@@ -41,6 +41,9 @@ def sample() -> list[Article]:
     return [r for r in iter_file_records(sample_path()) if isinstance(r, Article)]
 
 
+SAMPLE_SIZE = len(sample())
+
+
 def article_quads(store: Store) -> set[ox.Quad]:
     """Every quad except the runs graph (which grows with every run by design)."""
     return {q for q in store.quads() if q.graph_name != iris.RUNS_GRAPH}
@@ -76,7 +79,7 @@ def test_reingesting_the_same_records_changes_nothing(any_store: Store) -> None:
     first = ingest_records(any_store, sample())
     before = article_quads(any_store)
     second = ingest_records(any_store, sample())
-    assert (first.written, second.written, second.unchanged) == (22, 0, 22)
+    assert (first.written, second.written, second.unchanged) == (SAMPLE_SIZE, 0, SAMPLE_SIZE)
     assert article_quads(any_store) == before
 
 
@@ -240,14 +243,15 @@ def test_queries_can_walk_the_hierarchy_of_the_loaded_scheme() -> None:
 def test_stats_count_what_the_store_holds(any_store: Store) -> None:
     run = ingest_records(any_store, sample())
     stats = stats_of(any_store)
-    assert (stats.articles, stats.deleted, stats.graphs) == (22, 0, 25)  # + ontology, runs, claims
+    # + ontology, runs, claims
+    assert (stats.articles, stats.deleted, stats.graphs) == (SAMPLE_SIZE, 0, SAMPLE_SIZE + 3)
     assert stats.quads == len(list(any_store.quads()))
     extracted = [extract_article(a) for a in sample()]
     assertions = {a.evidence_key(x.pmid, EXTRACTOR) for x in extracted for a in x.assertions}
     assert stats.assertions == len(assertions)
     assert stats.claims == len({a.claim_key for x in extracted for a in x.assertions})
     assert stats.last_run is not None and stats.last_run.run_id == run.run_id
-    assert (stats.last_run.status, stats.last_run.written) == ("completed", 22)
+    assert (stats.last_run.status, stats.last_run.written) == ("completed", SAMPLE_SIZE)
 
 
 # --- a process killed in the middle of a large ingest ------------------------------------------
@@ -346,10 +350,10 @@ def test_kb_ingest_writes_the_store_that_stats_export_and_validate_read(
     runner = CliRunner()
     ingested = runner.invoke(cli, ["ingest", "--sample"])
     assert ingested.exit_code == 0, ingested.output
-    assert "stored: 22 written, 0 unchanged" in ingested.output
+    assert f"stored: {SAMPLE_SIZE} written, 0 unchanged" in ingested.output
     assert (kb_home / "store").is_dir()
     stats = json.loads(runner.invoke(cli, ["stats", "--json"]).output)
-    assert (stats["articles"], stats["last_run"]["written"]) == (22, 22)
+    assert (stats["articles"], stats["last_run"]["written"]) == (SAMPLE_SIZE, SAMPLE_SIZE)
     dump = tmp_path / "one.ttl"
     options = ["--format", "ttl", "--pmid", "90000102", "-o", str(dump)]
     exported = runner.invoke(cli, ["export", *options])

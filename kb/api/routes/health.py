@@ -1,4 +1,4 @@
-"""Health: the store answers, what it holds, when a run last completed."""
+"""Health and about: the store answers, what it holds, what reads it and how well."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from kb import __version__
 from kb.api.deps import RegistryDep, RunnerDep, SettingsDep, StoreDep
-from kb.api.models import Envelope, Health
+from kb.api.models import About, Envelope, Health
 from kb.errors import StoreError
 from kb.jobs.lock import prove, read_server_record, this_process
 
@@ -29,6 +30,17 @@ async def health(store: StoreDep, registry: RegistryDep, runner: RunnerDep) -> E
     row = counts.rows[0] if counts.rows else {}
     return Envelope(
         data=Health(status="ok", store="reachable", generation=store.generation, counts=row)
+    )
+
+
+@router.get("/about", summary="The version, the extractor, and its measured quality")
+async def about() -> Envelope[About]:
+    """What reads the articles, and its first-read scores on abstracts it was not tuned to."""
+    from kb.extraction.extract import EXTRACTOR
+    from kb.extraction.quality import measured_quality
+
+    return Envelope(
+        data=About(version=__version__, extractor=EXTRACTOR, extraction_quality=measured_quality())
     )
 
 
