@@ -17,7 +17,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.3.0"
+EXTRACTOR = "tc-rules/1.4.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -181,10 +181,13 @@ def misdiagnosed(s: Sentence, start: int, end: int) -> bool:
     for a, b in c.spans("mis_post"):
         if a >= end and hard[a] == hard[start] and not any(b <= x < b + 4 for x in stops):
             return True
-    for a, _ in c.spans("tentative"):
+    for a, b in c.spans("tentative"):
         near = end <= a <= end + rules.TENTATIVE_REACH and hard[a] == hard[start]
         if near and not _LINKING.isdisjoint(t.key for t in s.tokens[end:a]):
             return True  # "X was the favoured preoperative diagnosis"
+        before = b <= start <= b + 2 * rules.TENTATIVE_REACH and hard[b - 1] == hard[start]
+        if before and not _LINKING.isdisjoint(t.key for t in s.tokens[b:start]):
+            return True  # "the working diagnosis in the emergency department was X"
     heads = [i for i in range(start) if s.tokens[i].key == rules.DIFFERENTIAL_HEAD]
     return bool(heads) and any(
         heads[0] < a < start and hard[a] == hard[start] for a, _ in c.spans("differential_list")

@@ -118,3 +118,56 @@ def test_siblings_are_counted_as_patients() -> None:
         title="Familial tumoral calcinosis of the spine",
     )
     assert (found.study.design, found.study.n_patients) == ("case-series", 2)
+
+
+# --- from the first read of sets D and E --------------------------------------------------------
+
+CASE = ("CASE", "A 60-year-old man had neck pain.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Gout and a synovial cyst were initially suspected.",
+        "Gout and a synovial cyst were also considered.",
+        "The first reader mistook it for gout and a synovial cyst.",
+        "The working diagnosis in the emergency department was gout or a synovial cyst.",
+        "Gout and a synovial cyst were the main differential diagnoses.",
+        "He was referred with the diagnosis of gout and a synovial cyst.",
+    ],
+)
+def test_misdiagnoses_in_more_wordings(sentence: str) -> None:
+    found = tuples(read(CASE, ("CASE", sentence), title=TITLE))
+    assert {c for r, c, _ in found if r == "misdiagnosis"} == {
+        "condition/gout",
+        "condition/synovial-cyst",
+    }
+    assert not {c for r, c, _ in found if r == "associated"}
+
+
+def test_a_raised_suspicion_is_a_misdiagnosis_but_a_raised_value_is_a_condition() -> None:
+    found = tuples(
+        read(CASE, ("CASE", "A chronic abscess was also raised. Serum phosphate was raised."))
+    )
+    assert ("misdiagnosis", "condition/abscess", "present") in found
+    assert ("associated", "condition/hyperphosphatemia", "present") in found
+
+
+@pytest.mark.parametrize(
+    "literature",
+    [
+        "Sixty cases from 41 articles were included; 58% of the patients were on dialysis.",
+        "Such deposits were mainly described in dialysis patients.",
+        "Similar lesions have been reported in dialysis patients.",
+    ],
+)
+def test_what_other_articles_report_is_background(literature: str) -> None:
+    found = read(CASE, ("CASE", literature), title=TITLE)
+    assert ("associated", "condition/hemodialysis", "present") not in tuples(found)
+    assert ("associated", "condition/hemodialysis", "present") in tuples(found, "background")
+    assert found.study.n_patients == 1
+
+
+def test_a_normal_value_after_being() -> None:
+    found = tuples(read(CASE, ("CASE", "Phosphate was raised, serum calcium being normal.")))
+    assert ("associated", "condition/hypercalcemia", "absent") in found

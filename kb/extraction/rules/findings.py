@@ -120,6 +120,6 @@ LAB_FILLERS = (
     "blood", "level", "concentration", "value", "and", "or", "of", "both", "all", "were", "was",
     "remained", "intact", "corrected", "ionized", "total", "the", "her", "his", "their",
     "magnesium", "alkaline", "phosphatase", "alp", "urea", "albumin", "vitamin", "potassium",
-    "sodium", "uric", "acid", "urate", "electrolyte", "bicarbonate", "fgf23",
+    "sodium", "uric", "acid", "urate", "electrolyte", "bicarbonate", "fgf23", "being",
 )  # fmt: skip
 LAB_REACH = 10

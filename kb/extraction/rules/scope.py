@@ -104,7 +104,9 @@ MISDIAGNOSIS_PRE = (
     "differential diagnoses includes", "differential included", "differential includes",
     "possibility of", "diagnoses considered were", "diagnosis considered was",
     "diagnoses considered included", "diagnoses considered were", "initially it was diagnosed as",
-    "at first it was diagnosed as",
+    "at first it was diagnosed as", "mistook for", "mistook it for", "mistaking it for",
+    "considered suggestive of", "referred with the diagnosis of", "referred with a diagnosis of",
+    "referred with suspected", "referred with a suspected", "referred as",
 )  # fmt: skip
 # A sentence that opens with one of these and a colon lists the differential: "Ddx: synovial
 # cyst, sequestrated disc, calcified meningioma."
@@ -127,7 +129,14 @@ MISDIAGNOSIS_POST = (
     "was the main differential", "was the most likely diagnosis", "was the presumed diagnosis",
     "was the working diagnosis", "was the preoperative diagnosis", "was suggested",
     "were suggested", "was entertained", "were entertained", "was queried", "been suspected",
-    "been considered",
+    "been considered", "was raised", "were raised",
+    # An adverb that other cues share ("was initially diagnosed") would block the gap rule.
+    *(f"{verb} {adverb} {participle}" for verb in ("was", "were")
+      for adverb in ("initially", "preoperatively", "provisionally", "first", "also")
+      for participle in ("suspected", "considered", "favoured", "presumed", "suggested",
+                         "raised", "entertained")),
+    "were the main differential diagnoses", "were the differential diagnoses",
+    "were the main differentials", "were the main differential", "were the differentials",
 )  # fmt: skip
 # A diagnosis held before histology: "the favoured diagnosis was X", "X was the leading
 # preoperative diagnosis". Before the mention these open a misdiagnosis like the cues above;
@@ -200,6 +209,9 @@ LITERATURE = (
     "published cases", "published case", "reported cases", "cases reported", "cases published",
     "in the literature", "of the literature", "previously reported", "previous reports",
     "published series", "published reports", "published patients", "reported patients",
+    "articles", "published", "case reports", "was described", "were described",
+    "has been described", "have been described", "has been reported", "have been reported",
+    "is exceptional", "are exceptional",
 )  # fmt: skip
 # References back to the article's own patient or lesion (patient scope in a conclusion).
 PATIENT_ANAPHORA = (
