@@ -26,6 +26,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "intro": rules.CASE_INTRO,
     "lesson": rules.LESSON,
     "literature": rules.LITERATURE,
+    "search": rules.LITERATURE_SEARCH,
     "anaphora": rules.PATIENT_ANAPHORA,
     "patient": rules.PATIENT_PHRASES,
     "past": rules.PAST_VERBS,

@@ -17,7 +17,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.4.0"
+EXTRACTOR = "tc-rules/1.5.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -106,16 +106,21 @@ def assign_scopes(sentences: Sequence[Sentence]) -> None:
     abstract, a sentence stays with the patients when it refers back to them, or (unstructured)
     when it is told in the past or at least not in the present; a general lesson is background.
     A sentence about other articles' cases is background wherever it stands, and so are the
-    sentences after it in its section until one turns back to the article's own patients.
+    sentences after it in its section until one turns back to the article's own patients;
+    after a search of the literature, the patient sections that follow too (a review's
+    methods, then its results).
     """
     seen_case = False
-    section, literature = "", False
+    section, literature, searching = "", False, False
     for s in sentences:
         has = s.cues.has
         if s.section != section:
-            section, literature = s.section, False
-        ours = has("anaphora") or has("intro") or introduces_patient(s.text)
-        literature = s.kind != "title" and (has("literature") or (literature and not ours))
+            section, literature = s.section, searching and s.kind == "patient"
+        ours = has("own") or has("intro") or introduces_patient(s.text) or _personal(s)
+        searching = s.kind != "title" and (has("search") or (searching and not ours))
+        literature = s.kind != "title" and (
+            has("literature") or searching or (literature and not ours)
+        )
         if literature:
             s.scope = "background"
         elif s.kind in ("title", "patient"):
@@ -138,6 +143,12 @@ def assign_scopes(sentences: Sequence[Sentence]) -> None:
 
 
 _PRESENT_PASSIVE = fold_all(("is", "are", "be", "been", "being"))
+_PERSONAL = fold_all(rules.PERSONAL_WORDS)
+
+
+def _personal(s: Sentence) -> bool:
+    """Tell whether a sentence speaks of one person or of the authors' own ("she", "our")."""
+    return any(t.key in _PERSONAL for t in s.tokens)
 
 
 def _told_in_past(s: Sentence) -> bool:
@@ -315,12 +326,14 @@ def _told_as_history(s: Sentence, start: int, end: int) -> bool:
 def _another_person(s: Sentence, start: int) -> bool:
     """Tell whether a mention is told of a relative: "whose sister had undergone excision".
 
-    The relative's part runs from the kin word to the next comma or clause boundary.
+    The relative's part runs from the kin word to the next comma or clause boundary; a
+    relative who opens the sentence ("Their father, a carrier, had normal phosphate") holds
+    the whole clause.
     """
     return any(
         b <= start
         and s.hard[a] == s.hard[start]
-        and not any("," in t.gap for t in s.tokens[b : start + 1])
+        and (a == 0 or not any("," in t.gap for t in s.tokens[b : start + 1]))
         for a, b in s.cues.spans("kin")
     )
 

@@ -16,12 +16,30 @@ _NUMBER = r"(?<![\w,-])(" + _TENS + r"|\d{1,3}(?:,\d{3})+|\d{1,5}|" + _UNITS + "
 _PATIENTS = r"((?:[a-z-]+\s+){0,2}?)(?:" + "|".join(rules.PATIENT_NOUNS) + r")s\b"
 _OF_WHOM = re.compile(_NUMBER + r"\s+(?:\([^)]*\)\s+)?of\s+(?:whom|them|these)\b", re.I)
 # "23 of 142 enrolled patients", not "5 of the 21 patients" (a part of patients already told)
-_OF_ALL = re.compile(_NUMBER + r"\s+(?:out\s+)?of\s+" + _NUMBER + r"\s+" + _PATIENTS, re.I)
+_OF_ALL = re.compile(
+    _NUMBER + r"\s+(?:out\s+)?of\s+(?:the\s+)?" + _NUMBER + r"\s+" + _PATIENTS, re.I
+)
 _FOUND_IN = re.compile(
-    r"\b(?:" + "|".join(rules.FOUND_VERBS) + r")\s+in\s+" + _NUMBER + r"\s+" + _PATIENTS, re.I
+    r"\b(?:"
+    + "|".join(rules.FOUND_VERBS)
+    + r")\s+(?:[a-z-]+\s+){0,3}?in\s+"
+    + _NUMBER
+    + r"\s+"
+    + _PATIENTS,
+    re.I,
+)
+# "At baseline, 8 patients had spinal tumoral calcinosis": the patients with the lesion.
+_HAD = re.compile(
+    _NUMBER
+    + r"\s+"
+    + _PATIENTS
+    + r"\s+(?:had|showed|developed)\s+(?:[a-z-]+\s+){0,3}?(?:"
+    + "|".join(rules.LESION_WORDS)
+    + r")",
+    re.I,
 )
 _COUNT = re.compile(_NUMBER + r"\s+" + _PATIENTS, re.I)
-_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN)
+_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _HAD)
 _DENOMINATOR = frozenset(rules.DENOMINATOR_WORDS)
 _NOT_COUNTED = frozenset((*rules.LITERATURE_WORDS, *rules.DENOMINATOR_WORDS))
 _LESION = re.compile(r"\b(?:" + "|".join(rules.LESION_WORDS) + r")", re.I)
@@ -101,18 +119,23 @@ def _share(text: str, m: re.Match[str]) -> bool:
     """Tell whether a share of patients is those with the lesion, not a part of those told.
 
     Its sentence names the lesion ("calcinosis was identified in 14 patients", not "it
-    recurred in two of them"), and "5 of 18 patients" does not divide 18 patients already
-    counted with the lesion.
+    recurred in two of them"), and it does not divide patients already counted with the
+    lesion: "5 of 18 patients" after "18 patients with the lesion" (or after "found in 18 of
+    140 patients"), or "three of them" in a sentence after "11 patients with tumoral calcinosis".
     """
     if not _names_lesion(text, m.start()):
         return False
+    if m.re is _OF_WHOM:
+        line = text.rfind("\n", 0, m.start())
+        return not any(
+            _names_lesion(text, c.start()) for c in _COUNT.finditer(text, 0, max(line, 0))
+        )
     if m.re is not _OF_ALL:
         return True
     whole = _number(m.group(2))
-    return not any(
-        _number(c.group(1)) == whole and _names_lesion(text, c.start())
-        for c in _COUNT.finditer(text, 0, m.start())
-    )
+    told = [c for c in _COUNT.finditer(text, 0, m.start()) if _names_lesion(text, c.start())]
+    told += [c for p in (_OF_ALL, _FOUND_IN, _HAD) for c in p.finditer(text, 0, m.start())]
+    return not any(_number(c.group(1)) == whole for c in told)
 
 
 def _names_lesion(text: str, at: int) -> bool:

@@ -171,3 +171,82 @@ def test_what_other_articles_report_is_background(literature: str) -> None:
 def test_a_normal_value_after_being() -> None:
     found = tuples(read(CASE, ("CASE", "Phosphate was raised, serum calcium being normal.")))
     assert ("associated", "condition/hypercalcemia", "absent") in found
+
+
+# --- from sets F and G --------------------------------------------------------------------------
+
+
+def test_after_a_literature_search_the_results_are_the_literatures() -> None:
+    found = read(
+        ("CASE REPORT", "A 63-year-old woman on peritoneal dialysis had back pain at L4."),
+        ("METHODS", "We searched PubMed for reports of spinal tumoral calcinosis."),
+        ("RESULTS", "Fifty cases were identified; 60% of the patients were on hemodialysis."),
+        ("RESULTS", "She recovered fully."),
+        title="Tumoral calcinosis of the lumbar spine: case report and review",
+    )
+    assert ("associated", "condition/hemodialysis", "present") not in tuples(found)
+    assert ("associated", "condition/peritoneal-dialysis", "present") in tuples(found)
+    assert ("outcome", "outcome/improvement", "present") in tuples(found)  # "she" is ours again
+    assert found.study.n_patients == 1
+
+
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        ("CT showed tumoral calcinosis in 9 of the 140 dialysis patients.", 9),
+        ("At baseline, 8 patients had spinal tumoral calcinosis. Two patients had neck pain.", 8),
+        ("Calcinosis was found on CT in 13 patients. Four of the 13 patients had pain.", 13),
+        (
+            "Calcinosis was found in nine of the 48 patients. Four of the nine patients had pain.",
+            9,
+        ),
+        (
+            "Tumoral calcinosis was confirmed in 11 patients. "
+            "It involved the neck in five, three of them at C1-C2.",
+            11,
+        ),
+    ],
+)
+def test_a_cohort_counts_those_with_the_lesion_not_a_part_of_them(results: str, count: int) -> None:
+    found = read(
+        ("METHODS", "We retrospectively reviewed CT scans of 140 patients on hemodialysis."),
+        ("RESULTS", results),
+        title="Spinal tumoral calcinosis in dialysis: a cohort",
+        types=(PublicationType(name="Journal Article"),),
+    )
+    assert found.study.n_patients == count
+
+
+def test_levels_of_degenerative_disease_are_not_the_lesions() -> None:
+    found = read(
+        ("CASE", "A 60-year-old man had a calcified mass at L2-L3 on CT."),
+        ("CASE", "Degenerative disc disease at L5-S1 was unchanged."),
+        title=TITLE,
+    )
+    assert found.levels == ("L2", "L3")
+
+
+def test_a_relative_told_with_an_article_is_another_person() -> None:
+    found = tuples(
+        read(
+            CASE, ("CASE", "An older sister had suffered recurrence after excision of a hip mass.")
+        )
+    )
+    assert not {c for r, c, _ in found if r == "outcome"}
+
+
+def test_a_report_that_suggested_a_diagnosis_names_a_misdiagnosis() -> None:
+    found = tuples(read(CASE, ("CASE", "The radiology report suggested an epidural metastasis.")))
+    assert ("misdiagnosis", "condition/metastasis", "present") in found
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Their father, a heterozygous carrier, had normal phosphate levels.",
+        "We also scanned 40 controls with normal phosphate levels.",
+    ],
+)
+def test_relatives_and_controls_are_other_people(sentence: str) -> None:
+    found = read(CASE, ("CASE", sentence))
+    assert not {c for r, c, _ in tuples(found) if r == "associated"}

@@ -96,7 +96,10 @@ HISTORY_ARTICLES = ("a", "an")
 PRIOR_PROCEDURES = ("treatment/laminectomy", "treatment/decompression", "treatment/spinal-fusion")
 PRIOR_SURGERY = "condition/prior-spinal-surgery"
 # Levels read beside these belong to another process, not to the lesion.
-NON_LESION_LEVEL_CONCEPTS = ("condition/vertebral-fracture", "condition/prior-spinal-surgery")
+NON_LESION_LEVEL_CONCEPTS = (
+    "condition/vertebral-fracture", "condition/prior-spinal-surgery", "condition/disc-degeneration",
+    "condition/degenerative-spine-disease", "condition/spondylolisthesis",
+)  # fmt: skip
 # A lesion "separate from the laminae" does not lie there: what follows is no site of it.
 SEPARATE_FROM = (
     "separate from", "separated from", "distinct from", "not attached to", "unattached to",
@@ -161,9 +164,11 @@ KIN = (
 )  # fmt: skip
 KIN_PHRASES = (
     *(f"{owner} {kin}" for owner in ("his", "her", "whose", "their", "patient") for kin in KIN),
-    *(f"{owner} {age} {kin}" for owner in ("his", "her", "whose", "their", "patient")
+    *(f"{owner} {age} {kin}" for owner in ("his", "her", "whose", "their", "patient", "an", "a")
       for age in ("older", "younger", "elder", "twin") for kin in KIN),
     "family history of", "family member",
+    # Controls are other people too: "40 age-matched controls with rheumatoid arthritis".
+    "controls with", "control subjects with", "controls who",
 )  # fmt: skip
 # Bare labels of a spinal condition that name it only in a spinal context: as what the lesion
 # was taken for ("tuberculosis was suspected"), or beside a word of the spine.

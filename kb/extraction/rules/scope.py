@@ -106,7 +106,8 @@ MISDIAGNOSIS_PRE = (
     "diagnoses considered included", "diagnoses considered were", "initially it was diagnosed as",
     "at first it was diagnosed as", "mistook for", "mistook it for", "mistaking it for",
     "considered suggestive of", "referred with the diagnosis of", "referred with a diagnosis of",
-    "referred with suspected", "referred with a suspected", "referred as",
+    "referred with suspected", "referred with a suspected", "referred as", "report suggested",
+    "reports suggested", "previously been reported as", "previously reported as",
 )  # fmt: skip
 # A sentence that opens with one of these and a colon lists the differential: "Ddx: synovial
 # cyst, sequestrated disc, calcified meningioma."
@@ -213,6 +214,15 @@ LITERATURE = (
     "has been described", "have been described", "has been reported", "have been reported",
     "is exceptional", "are exceptional",
 )  # fmt: skip
+# A search of the literature: what follows it, in its section and the patient sections after it
+# (a review's methods, then its results), is the literature's until the own patient returns.
+LITERATURE_SEARCH = (
+    "we searched", "were searched", "pubmed", "medline", "embase", "literature search",
+    "search of the literature", "searched the literature",
+)  # fmt: skip
+# Words that bring the article's own patient back after a passage about the literature ("the
+# patients" does not: a review says it of the cases it pools).
+PERSONAL_WORDS = ("she", "he", "her", "his", "him", "our")
 # References back to the article's own patient or lesion (patient scope in a conclusion).
 PATIENT_ANAPHORA = (
     "this patient", "these patients", "our patient", "our patients", "the patient",
