@@ -17,7 +17,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.5.0"
+EXTRACTOR = "tc-rules/1.6.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -103,8 +103,8 @@ def assign_scopes(sentences: Sequence[Sentence]) -> None:
 
     Titles and case or result sections report the patients; background sections do not,
     unless they introduce the case. In a conclusion, or after the case in an unstructured
-    abstract, a sentence stays with the patients when it refers back to them, or (unstructured)
-    when it is told in the past or at least not in the present; a general lesson is background.
+    abstract, a sentence stays with the patients when it refers back to them or is told in the
+    past (unstructured: or at least not in the present); a general lesson is background.
     A sentence about other articles' cases is background wherever it stands, and so are the
     sentences after it in its section until one turns back to the article's own patients;
     after a search of the literature, the patient sections that follow too (a review's
@@ -129,7 +129,10 @@ def assign_scopes(sentences: Sequence[Sentence]) -> None:
         elif s.kind == "background":
             s.scope = "patient" if has("intro") else "background"
         elif s.kind == "conclusion":
-            s.scope = "patient" if has("anaphora") and not has("lesson") else "background"
+            # The case's course told in the past ("the pain resolved, and there was no
+            # recurrence") is the patient's; a lesson, or anything in the present, is not.
+            ours = has("anaphora") or (_told_in_past(s) and not has("present"))
+            s.scope = "patient" if ours and not has("lesson") else "background"
         elif not seen_case:
             told = has("anaphora") or has("patient")
             seen_case = has("intro") or (told and _told_in_past(s)) or introduces_patient(s.text)

@@ -22,10 +22,20 @@ _OF_ALL = re.compile(
 _FOUND_IN = re.compile(
     r"\b(?:"
     + "|".join(rules.FOUND_VERBS)
-    + r")\s+(?:[a-z-]+\s+){0,3}?in\s+"
+    + r")\s+(?:[a-z-]+\s+){0,3}?in\s+(?:(?:the\s+)?(?:[a-z-]+\s+){0,2}?of\s+)?"
     + _NUMBER
     + r"\s+"
     + _PATIENTS,
+    re.I,
+)
+# "We reviewed seven patients with histologically confirmed spinal tumoral calcinosis".
+_WITH = re.compile(
+    _NUMBER
+    + r"\s+"
+    + _PATIENTS
+    + r"\s+with\s+(?:[a-z-]+\s+){0,3}?(?:"
+    + "|".join(rules.LESION_WORDS)
+    + r")",
     re.I,
 )
 # "At baseline, 8 patients had spinal tumoral calcinosis": the patients with the lesion.
@@ -39,7 +49,7 @@ _HAD = re.compile(
     re.I,
 )
 _COUNT = re.compile(_NUMBER + r"\s+" + _PATIENTS, re.I)
-_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _HAD)
+_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _HAD, _WITH)
 _DENOMINATOR = frozenset(rules.DENOMINATOR_WORDS)
 _NOT_COUNTED = frozenset((*rules.LITERATURE_WORDS, *rules.DENOMINATOR_WORDS))
 _LESION = re.compile(r"\b(?:" + "|".join(rules.LESION_WORDS) + r")", re.I)
@@ -134,7 +144,7 @@ def _share(text: str, m: re.Match[str]) -> bool:
         return True
     whole = _number(m.group(2))
     told = [c for c in _COUNT.finditer(text, 0, m.start()) if _names_lesion(text, c.start())]
-    told += [c for p in (_OF_ALL, _FOUND_IN, _HAD) for c in p.finditer(text, 0, m.start())]
+    told += [c for p in (_OF_ALL, _FOUND_IN, _HAD, _WITH) for c in p.finditer(text, 0, m.start())]
     return not any(_number(c.group(1)) == whole for c in told)
 
 

@@ -28,7 +28,7 @@ SETS = {
             ROOT / "tests" / "data" / "blind" / f"set-{name}" / "records.xml",
             ROOT / "tests" / "data" / "blind" / f"set-{name}" / "gold.jsonl",
         )
-        for name in "abcdefg"
+        for name in "abcdefghi"
     },
 }
 

@@ -250,3 +250,56 @@ def test_a_report_that_suggested_a_diagnosis_names_a_misdiagnosis() -> None:
 def test_relatives_and_controls_are_other_people(sentence: str) -> None:
     found = read(CASE, ("CASE", sentence))
     assert not {c for r, c, _ in tuples(found) if r == "associated"}
+
+
+# --- from sets H and I --------------------------------------------------------------------------
+
+
+def test_the_course_told_in_the_past_in_a_conclusion_is_the_patients() -> None:
+    found = read(
+        ("CASE", "A 60-year-old man on dialysis had neck pain from a calcified mass at C3."),
+        ("CONCLUSIONS", "The pain resolved after surgery, and there was no recurrence at 2 years."),
+        ("CONCLUSIONS", "Tumoral calcinosis should be considered in dialysis patients."),
+        title=TITLE,
+    )
+    assert ("outcome", "outcome/improvement", "present") in tuples(found)
+    assert ("outcome", "outcome/recurrence", "absent") in tuples(found)
+    assert ("associated", "condition/hemodialysis", "present") in tuples(found)
+
+
+def test_other_patients_of_the_unit_are_neither_counted_nor_the_patients() -> None:
+    found = read(
+        "A 50-year-old woman on peritoneal dialysis had a calcified mass at L2 on CT.",
+        "In our unit, two other patients have had shoulder calcinosis that resolved after "
+        "kidney transplantation.",
+        title=TITLE,
+    )
+    assert found.study.n_patients == 1
+    assert ("associated", "condition/kidney-transplant", "present") not in tuples(found)
+
+
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        ("We reviewed seven patients with histologically confirmed spinal tumoral calcinosis. "
+         "Serum phosphate was elevated in three of the five patients with renal disease.", 7),
+        ("Crystals were identified in the ligamentum flavum of 41 patients. "
+         "Calcification was visible on CT in only 9 of the 41 patients.", 41),
+    ],
+)  # fmt: skip
+def test_the_patients_with_the_lesion_are_counted_first(results: str, count: int) -> None:
+    found = read(
+        ("RESULTS", results),
+        title="Spinal calcium pyrophosphate deposition: a cohort",
+        types=(PublicationType(name="Journal Article"),),
+    )
+    assert found.study.n_patients == count
+
+
+def test_levels_of_spondylosis_are_not_the_lesions() -> None:
+    found = read(
+        ("CASE", "A 67-year-old woman had a calcified mass at the C4-C5 facet joint on CT."),
+        ("CASE", "Cervical spondylosis was present at C6-C7."),
+        title=TITLE,
+    )
+    assert found.levels == ("C4", "C5")

@@ -98,7 +98,7 @@ PRIOR_SURGERY = "condition/prior-spinal-surgery"
 # Levels read beside these belong to another process, not to the lesion.
 NON_LESION_LEVEL_CONCEPTS = (
     "condition/vertebral-fracture", "condition/prior-spinal-surgery", "condition/disc-degeneration",
-    "condition/degenerative-spine-disease", "condition/spondylolisthesis",
+    "condition/degenerative-spine-disease", "condition/spondylolisthesis", "condition/spondylosis",
 )  # fmt: skip
 # A lesion "separate from the laminae" does not lie there: what follows is no site of it.
 SEPARATE_FROM = (
@@ -168,7 +168,7 @@ KIN_PHRASES = (
       for age in ("older", "younger", "elder", "twin") for kin in KIN),
     "family history of", "family member",
     # Controls are other people too: "40 age-matched controls with rheumatoid arthritis".
-    "controls with", "control subjects with", "controls who",
+    "controls with", "control subjects with", "controls who", "other patients", "other patient",
 )  # fmt: skip
 # Bare labels of a spinal condition that name it only in a spinal context: as what the lesion
 # was taken for ("tuberculosis was suspected"), or beside a word of the spine.

@@ -31,7 +31,9 @@ PATIENT_NOUNS = (
 )  # fmt: skip
 # Words that may stand before a person noun opening a telegraphic case ("Elderly woman, L2-L3").
 PERSON_ADJECTIVES = ("elderly", "older", "old", "young", "middle-aged", "adult", "obese")
-LITERATURE_WORDS = ("published", "reported", "previous", "previously", "literature", "earlier")
+LITERATURE_WORDS = (
+    "published", "reported", "previous", "previously", "literature", "earlier", "other",
+)  # fmt: skip
 # A cohort screened or enrolled is the denominator, not the patients with the lesion.
 DENOMINATOR_WORDS = ("enrolled", "screened", "examined", "eligible", "control", "controls")
 # Word starts that name the lesion in a sentence that counts the patients who have it.
