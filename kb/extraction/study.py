@@ -28,26 +28,20 @@ _FOUND_IN = re.compile(
     + _PATIENTS,
     re.I,
 )
+
+
+def _patients_then_lesion(link: str) -> re.Pattern[str]:
+    """A count of patients, ``link``, and within three words a word naming the lesion."""
+    lesion = "|".join(rules.LESION_WORDS)
+    return re.compile(
+        rf"{_NUMBER}\s+{_PATIENTS}\s+(?:{link})\s+(?:[a-z-]+\s+){{0,3}}?(?:{lesion})", re.I
+    )
+
+
 # "We reviewed seven patients with histologically confirmed spinal tumoral calcinosis".
-_WITH = re.compile(
-    _NUMBER
-    + r"\s+"
-    + _PATIENTS
-    + r"\s+with\s+(?:[a-z-]+\s+){0,3}?(?:"
-    + "|".join(rules.LESION_WORDS)
-    + r")",
-    re.I,
-)
+_WITH = _patients_then_lesion("with")
 # "At baseline, 8 patients had spinal tumoral calcinosis": the patients with the lesion.
-_HAD = re.compile(
-    _NUMBER
-    + r"\s+"
-    + _PATIENTS
-    + r"\s+(?:had|showed|developed)\s+(?:[a-z-]+\s+){0,3}?(?:"
-    + "|".join(rules.LESION_WORDS)
-    + r")",
-    re.I,
-)
+_HAD = _patients_then_lesion("had|showed|developed")
 _COUNT = re.compile(_NUMBER + r"\s+" + _PATIENTS, re.I)
 _SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _HAD, _WITH)
 _DENOMINATOR = frozenset(rules.DENOMINATOR_WORDS)
