@@ -83,6 +83,7 @@ def test_the_wheel_carries_the_ontology_the_queries_and_the_sample(tmp_path: Pat
     queries = {n for n in names if n.startswith("kb/queries/") and n.endswith(".rq")}
     assert len(queries) == len(list((ROOT / "queries").glob("*.rq")))
     assert "ingest/sample/tc-spine-sample.xml" in names
+    assert "kb/extraction/quality.json" in names  # what /about shows
 
 
 def test_the_installed_wheel_ingests_extracts_answers_and_serves(
@@ -135,6 +136,8 @@ def test_the_installed_wheel_ingests_extracts_answers_and_serves(
                 time.sleep(0.1)
         assert health is not None and health.status_code == 200
         assert health.json()["data"]["counts"]["articles"] > 10
+        about = httpx.get(f"http://127.0.0.1:{port}/about", timeout=5).json()["data"]
+        assert about["extraction_quality"]["extractor"] == about["extractor"]
     finally:
         server.terminate()
         server.wait(timeout=30)
