@@ -7,7 +7,6 @@ it carries.
 from __future__ import annotations
 
 import json
-import os
 import site
 import socket
 import subprocess
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from tests.support.paths import ROOT, SHARED, need
+from tests.support.processes import clean_environment
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def run_kb(bin_dir: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed ``kb`` from a folder outside the checkout."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update(KB_HOME=str(home), KB_STORE="", PYTHONPATH="")
+    env = clean_environment(home, KB_STORE="", PYTHONPATH="")
     return subprocess.run(
         [str(bin_dir / "kb"), *args],
         cwd=home.parent,
@@ -117,8 +116,7 @@ def test_the_installed_wheel_ingests_extracts_answers_and_serves(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update(KB_HOME=str(home), PYTHONPATH="")
+    env = clean_environment(home, PYTHONPATH="")
     server = subprocess.Popen(
         [str(installed / "kb"), "serve", "--port", str(port)],
         cwd=home.parent,

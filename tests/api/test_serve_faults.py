@@ -5,7 +5,6 @@ A real ``kb serve`` process over a store on disk, on 127.0.0.1.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 
 from tests.support.graphs import FIXTURE, write_fixture_home
 from tests.support.paths import ROOT
+from tests.support.processes import clean_environment, start_kb
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 PATH_BOMB = (
@@ -47,12 +47,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, dict[st
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update(KB_HOME=str(home), KB_QUERY_TIMEOUT="2", KB_QUERY_WORKERS="3")
-    command = [sys.executable, "-m", "kb", "serve", "--port", str(port)]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    env = clean_environment(home, KB_QUERY_TIMEOUT="2", KB_QUERY_WORKERS="3")
+    server = start_kb(env, "serve", "--port", str(port), stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

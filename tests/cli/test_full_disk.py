@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.paths import ROOT, need
+from tests.support.processes import clean_environment, run_kb
 
 
 @pytest.fixture
@@ -37,30 +36,15 @@ def test_a_full_disk_is_one_line_and_a_failed_run(small_disk: Path, tmp_path: Pa
     spec.loader.exec_module(generator)  # bench/ingest.py's corpus generator
     corpus = tmp_path / "corpus.xml"
     generator.write_corpus(corpus, 3000)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update(KB_HOME=str(small_disk / "home"))
-    run = subprocess.run(
-        [sys.executable, "-m", "kb", "ingest", str(corpus)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    env = clean_environment(small_disk / "home")
+    run = run_kb(env, "ingest", str(corpus), timeout=600)
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr
     [line] = run.stderr.strip().splitlines()
     assert line.startswith("kb: ") and "space" in line.lower() and "store" in line, line
     # with room again, the run is said to have failed, not to be running still
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-    listed = subprocess.run(
-        [sys.executable, "-m", "kb", "runs", "--json"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    listed = run_kb(env, "runs", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [r["status"] for r in json.loads(listed.stdout)] == ["failed"]
 
@@ -72,16 +56,9 @@ def test_a_multi_batch_ingest_closes_the_store_and_ends(tmp_path: Path) -> None:
     spec.loader.exec_module(generator)
     corpus = tmp_path / "corpus.xml"
     generator.write_corpus(corpus, 1200)  # twelve batches of the store's hundred
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update(KB_HOME=str(tmp_path / "home"))
-    run = subprocess.run(
-        [sys.executable, "-m", "kb", "ingest", str(corpus), "--json"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,  # a guard against a hang, not a measure
-    )
+    env = clean_environment(tmp_path / "home")
+    # The timeout is a guard against a hang, not a measure.
+    run = run_kb(env, "ingest", str(corpus), "--json", timeout=900)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["run"]["written"] == 1200
     # the store was closed whole: it opens again, and the write-ahead logs were let go

@@ -16,6 +16,7 @@ from kb.cli import cli
 from kb.errors import HostileXMLError, InputError, NotPubMedError
 from kb.resources import sample_path
 from tests.support.paths import ROOT
+from tests.support.processes import clean_environment, run_kb
 
 HEAD = '<?xml version="1.0"?>\n<PubmedArticleSet>\n'
 SAMPLE_SIZE = sample_path().read_text(encoding="utf-8").count("<PubmedArticle>")
@@ -170,18 +171,11 @@ def test_ingest_has_help() -> None:
 # --- inputs that never end, and records too large to keep -------------------------------------
 
 
-def kb_ingest(tmp_path: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KB_HOME": str(tmp_path / "home"), "KB_STORE": ""}
-    env.update(kwargs.pop("env", {}))  # type: ignore[call-overload]
-    return subprocess.run(
-        [sys.executable, "-m", "kb", "ingest", *args, "--json"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **kwargs,  # type: ignore[call-overload]
-    )
+def kb_ingest(
+    tmp_path: Path, *args: str, settings: dict[str, str] | None = None, **options: object
+) -> subprocess.CompletedProcess[str]:
+    env = clean_environment(tmp_path / "home", **(settings or {}))
+    return run_kb(env, "ingest", *args, "--json", **options)
 
 
 def test_a_fifo_is_refused_before_anything_is_read(tmp_path: Path) -> None:
@@ -202,17 +196,12 @@ def test_standard_input_is_read_when_asked_for_with_a_dash(tmp_path: Path) -> No
 def test_standard_input_that_stalls_fails_and_the_run_with_it(tmp_path: Path) -> None:
     reader, writer = os.pipe()  # kept open and silent: the input never ends, and never speaks
     try:
-        result = kb_ingest(tmp_path, "-", stdin=reader, env={"KB_INPUT_STALL_SECONDS": "1"})
+        result = kb_ingest(tmp_path, "-", stdin=reader, settings={"KB_INPUT_STALL_SECONDS": "1"})
     finally:
         os.close(reader)
         os.close(writer)
     assert result.returncode == 2 and "stalled" in result.stderr, result.stderr
-    runs = subprocess.run(
-        [sys.executable, "-m", "kb", "runs", "--json"],
-        env={**os.environ, "KB_HOME": str(tmp_path / "home"), "KB_STORE": ""},
-        capture_output=True,
-        text=True,
-    )
+    runs = run_kb(clean_environment(tmp_path / "home"), "runs", "--json")
     assert [r["status"] for r in json.loads(runs.stdout)] == ["failed"]
 
 

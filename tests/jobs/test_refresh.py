@@ -59,6 +59,7 @@ from kb.settings import get_settings
 from kb.store import OxigraphStore, Store
 from tests.support.fake_eutils import FakeEutils, Fault
 from tests.support.paths import ROOT
+from tests.support.processes import OURS, clean_environment, start_kb
 from tests.support.server import serve
 
 QUERY = "tumoral calcinosis spine"
@@ -368,10 +369,8 @@ def test_an_unexpected_error_fails_the_run_with_its_message_and_moves_nothing(
 
 def environment(home: Path, fake: FakeEutils, **extra: str) -> dict[str, str]:
     """The environment of a ``kb`` process pointed at the fake, with nothing of ours inherited."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KB_", "NCBI_"))}
     # an API key lifts the client's pace from 3 to 10 requests a second
-    env.update(KB_HOME=str(home), KB_EUTILS_URL=fake.url, NCBI_API_KEY="test-key", **extra)
-    return env
+    return clean_environment(home, KB_EUTILS_URL=fake.url, NCBI_API_KEY="test-key", **extra)
 
 
 @pytest.fixture
@@ -382,7 +381,7 @@ def kb_main(
     from kb.cli import main
 
     def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-        for name in [k for k in os.environ if k.startswith(("KB_", "NCBI_"))]:
+        for name in [k for k in os.environ if k.startswith(OURS)]:
             monkeypatch.delenv(name)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -396,17 +395,6 @@ def kb_main(
         return status, out, err
 
     return run
-
-
-def kb_process(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "kb", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def test_cli_exits_1_on_a_failed_run_then_0_when_the_next_gets_everything(
@@ -455,7 +443,7 @@ def test_a_second_refresh_exits_3_at_once_while_one_holds_the_lock(
 ) -> None:
     home = tmp_path / "kb"
     with hold_lock(lock_path(home)):
-        process = kb_process(environment(home, fake), "refresh")
+        process = start_kb(environment(home, fake), "refresh")
         _, err = process.communicate(timeout=60)
     assert process.returncode == 3
     assert "already running" in err and f"pid {os.getpid()}" in err
@@ -490,7 +478,7 @@ def test_a_refresh_killed_halfway_resumes_to_the_same_store_without_gaps_or_repe
     home = tmp_path / "killed"
     # the third batch of 200 takes its time: the process is killed waiting for it
     fake_eutils.inject("efetch", Fault(), Fault(), Fault.slow(60))
-    with kb_process(environment(home, fake_eutils), "refresh") as process:
+    with start_kb(environment(home, fake_eutils), "refresh") as process:
         deadline = time.monotonic() + 120
         while len(fake_eutils.requests_to("efetch")) < 3:  # batches 1, 2 written; 3 asked
             assert process.poll() is None, process.communicate()
@@ -884,7 +872,7 @@ def test_kb_serve_announces_itself_and_kb_refresh_hands_it_the_work(
             record = read_server_record(home)
             assert record is not None and record.pid == server.pid
             assert record.url == f"http://127.0.0.1:{port}"
-            with kb_process(env, "refresh") as job:
+            with start_kb(env, "refresh") as job:
                 out, err = job.communicate(timeout=120)
             assert job.returncode == 0, err
             assert out.startswith("refresh completed")
