@@ -37,7 +37,7 @@ from store import BASE_PMID
 
 from kb.query.named import read_queries
 from kb.query.registry import bind_params, prepare
-from kb.store.base import bind_values
+from kb.store.sparql import bind_values
 
 PLAIN = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 100"
 SPARQL_JSON = {"accept": "application/sparql-results+json"}

@@ -28,7 +28,8 @@ from kb.errors import (
 from kb.iris import problem_iri
 from kb.store import OxigraphStore, Store
 from kb.store.answers import Written, write_result
-from kb.store.base import QueryOptions, Writing, sparql_words
+from kb.store.base import QueryOptions, Writing
+from kb.store.sparql import sparql_words
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 MAX_QUERY = 100_000  # characters a query may have

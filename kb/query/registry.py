@@ -28,7 +28,7 @@ from kb.query.named import (
     values_block,
 )
 from kb.store import Store, Term
-from kb.store.base import spreadsheet_safe
+from kb.store.sparql import spreadsheet_safe
 
 
 @dataclass(frozen=True)

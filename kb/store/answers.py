@@ -22,7 +22,8 @@ import pyoxigraph as ox
 
 from kb.errors import QueryError
 from kb.iris import PREFIXES
-from kb.store.base import Term, Writing, spreadsheet_safe, term_bytes, term_json
+from kb.store.base import Term, Writing
+from kb.store.sparql import spreadsheet_safe, term_bytes, term_json
 
 F = TypeVar("F", ox.RdfFormat, ox.QueryResultsFormat)
 SPREADSHEETS = frozenset({"text/csv", "text/tab-separated-values"})

@@ -21,9 +21,9 @@ from kb.store.base import (
     drop_and_insert,
     replace_description_update,
     split_shared,
-    syntax_message,
 )
 from kb.store.pool import ReaderPool
+from kb.store.sparql import syntax_message
 
 #: Quads written (about) between two flushes of the memtables. RocksDB keeps a write-ahead
 #: log file until every column family has flushed what it holds; Oxigraph's rarely written

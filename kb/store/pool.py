@@ -30,7 +30,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kb.errors import QueryError, QueryTimeoutError, StoreError
-from kb.store.base import QueryOptions, boolean_result, syntax_message, triples_result
+from kb.store.base import QueryOptions
+from kb.store.sparql import boolean_result, syntax_message, triples_result
 
 
 class Worker:

@@ -20,14 +20,11 @@ from kb.store.base import (
     BaseStore,
     Bindings,
     Graph,
-    bind_values,
-    boolean_result,
     insert_data,
-    query_form,
     replace_description_update,
     replace_graphs_update,
-    triples_result,
 )
+from kb.store.sparql import bind_values, boolean_result, query_form, triples_result
 
 if TYPE_CHECKING:
     from kb.settings import Settings

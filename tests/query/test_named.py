@@ -165,7 +165,7 @@ def test_every_named_query_answers_the_same_when_bound_by_a_values_block(
     name: str, registry: Registry
 ) -> None:
     """A remote store binds by a VALUES block at the top of WHERE, not by substitution."""
-    from kb.store.base import bind_values
+    from kb.store.sparql import bind_values
 
     query = QUERIES[name]
     store = registry.store

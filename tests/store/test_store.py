@@ -14,8 +14,8 @@ import pytest
 from kb import iris
 from kb.errors import ParameterError, StoreError
 from kb.store import OxigraphStore, Store, open_store
-from kb.store.base import bind_values, query_form, where_position
 from kb.store.remote import RemoteStore
+from kb.store.sparql import bind_values, query_form, where_position
 
 XSD = iris.PREFIXES["xsd"]
 P = iris.term("p")
