@@ -112,7 +112,8 @@ class OxigraphStore(BaseStore):
         with self._lock:
             held = {g: q for g, q in own.items() if self._store.contains_named_graph(g)}
             if held:
-                self.update(drop_and_insert(held, shared))
+                written = sum(map(len, held.values())) + sum(map(len, shared.values()))
+                self.update(drop_and_insert(held, shared), quads=written)
             fresh = [q for g, quads in own.items() if g not in held for q in quads]
             if fresh:
                 self.add_quads([*fresh, *(q for quads in shared.values() for q in quads)])
@@ -138,15 +139,20 @@ class OxigraphStore(BaseStore):
         self, graph: Graph, subject: ox.NamedNode, quads: Iterable[ox.Quad]
     ) -> None:
         """Replace every triple of ``subject`` in ``graph``, in one transaction."""
-        self.update(replace_description_update(graph, subject, quads))
+        quads = list(quads)
+        self.update(replace_description_update(graph, subject, quads), quads=len(quads))
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update request in one transaction."""
+    def update(self, sparql: str, *, quads: int | None = None) -> None:
+        """Run a SPARQL 1.1 Update request in one transaction.
+
+        ``quads`` is how many it writes, when the caller knows; otherwise it is taken from the
+        text's length (a quad of an update is about 80 characters), for the flush schedule.
+        """
         try:
             with self._writing():
                 self._store.update(sparql)
             self._generation += 1
-            self._wrote(len(sparql) // 80)  # a quad of an update is about 80 characters
+            self._wrote(quads if quads is not None else len(sparql) // 80)
         except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"store update failed: {exc}") from exc
 
