@@ -15,8 +15,6 @@ The first scenario sends no attack: its cheap-request p95 is the baseline of the
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,12 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from store import BASE_PMID, synthetic
-
-from kb import iris
-from kb.graph.article import to_quads
-from kb.graph.ontology import ensure_ontology
-from kb.store import OxigraphStore
+from corpus import build, free_port, kb_environment
+from store import BASE_PMID
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 PATH = "SELECT (COUNT(*) AS ?n) WHERE { ?s (<http://ex/p>|!<http://ex/p>)* ?o }"
@@ -48,24 +42,6 @@ VALUES = (
 )
 IN_LIST = "ASK { FILTER(1 IN (" + ",".join(["1"] * 49_000) + ")) }"
 NESTED = "ASK " + "{ " * 200 + "?s ?p ?o " + "} " * 200
-
-
-def build(folder: Path, articles: int) -> Path:
-    """Write an on-disk store of synthetic articles under ``folder``; return KB_HOME."""
-    home = folder / "home"
-    home.mkdir()
-    store = OxigraphStore(home / "store")
-    ensure_ontology(store)
-    graphs = {}
-    for article, extraction in synthetic(articles):
-        graphs[iris.article_graph(article.pmid)] = to_quads(article, extraction)
-        if len(graphs) == 500:
-            store.replace_graphs(graphs)
-            graphs = {}
-    store.replace_graphs(graphs)
-    store.optimize()
-    store.close()
-    return home
 
 
 def rss_mib(pid: int) -> float:
@@ -174,11 +150,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         home = build(Path(folder), args.articles)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-        env.update(KB_HOME=str(home), KB_QUERY_TIMEOUT=str(args.timeout), KB_QUERY_WORKERS="4")
+        port = free_port()
+        env = kb_environment(home, KB_QUERY_TIMEOUT=str(args.timeout), KB_QUERY_WORKERS="4")
         server = subprocess.Popen(
             [sys.executable, "-m", "kb", "serve", "--port", str(port)],
             cwd=ROOT,

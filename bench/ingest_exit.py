@@ -19,8 +19,8 @@ For each it samples the process's resident memory every half second and prints:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -31,7 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import write_corpus
+from corpus import kb_environment
+
+# bench/ingest.py's generator, by path: the name "ingest" is the project's package.
+_spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "bench" / "ingest.py")
+assert _spec is not None and _spec.loader is not None
+_generator = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_generator)
+write_corpus = _generator.write_corpus
 
 
 def rss_mib(pid: int) -> float | None:
@@ -46,8 +53,7 @@ def rss_mib(pid: int) -> float | None:
 
 def ingest(home: Path, corpus: Path) -> dict[str, object]:
     """Run ``kb ingest`` on the corpus into ``home``; sample it; read back its run record."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update(KB_HOME=str(home))
+    env = kb_environment(home)
     began = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "kb", "ingest", str(corpus)],

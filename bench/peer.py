@@ -17,7 +17,6 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from faults import build
+from corpus import build, free_port, kb_environment
 from store import BASE_PMID
 
 from kb.query.named import read_queries
@@ -41,13 +40,6 @@ from kb.store.sparql import bind_values
 
 PLAIN = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 100"
 SPARQL_JSON = {"accept": "application/sparql-results+json"}
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(url: str) -> None:
@@ -186,8 +178,7 @@ def main() -> None:
         copy = Path(folder) / "oxigraph-store"
         shutil.copytree(home / "store", copy)
         kb_port, ox_port = free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-        env.update(KB_HOME=str(home))
+        env = kb_environment(home)
         servers = [
             subprocess.Popen(
                 [sys.executable, "-m", "kb", "serve", "--port", str(kb_port)],
