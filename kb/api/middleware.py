@@ -158,8 +158,9 @@ class AnswerCache:
     An answer is kept for the store's write generation it was computed at (``generation()``),
     keyed by the path, the query string and the Accept header, and handed out again without
     routing, parameter checks or serialisation until the store changes: the named queries'
-    answers are already cached, and this saves the work around them. At most ``entries``
-    answers of at most ``max_bytes`` each are kept, the least recently used dropped first.
+    answers are already cached, and this saves the work around them. Answers of at most
+    ``max_bytes`` each are kept, at most ``entries`` of them and ``budget`` bytes in all, the
+    least recently used dropped first.
     """
 
     def __init__(
@@ -169,10 +170,13 @@ class AnswerCache:
         prefixes: tuple[str, ...],
         entries: int = 2048,
         max_bytes: int = 1 << 20,
+        budget: int = 64 << 20,
     ) -> None:
         self.app = app
         self.generation = generation
         self.prefixes = prefixes
+        self.budget = budget
+        self._bytes = 0
         self.entries = entries
         self.max_bytes = max_bytes
         self._kept: OrderedDict[tuple[object, ...], tuple[Message, bytes]] = OrderedDict()
@@ -221,6 +225,11 @@ class AnswerCache:
     def _keep(self, key: tuple[object, ...], start: Message, body: bytes) -> None:
         if key[0] != next(iter(self._kept), (key[0],))[0]:
             self._kept.clear()  # answers of an older generation are never asked for again
+            self._bytes = 0
+        if key in self._kept:
+            self._bytes -= len(self._kept[key][1])
         self._kept[key] = (start, body)
-        while len(self._kept) > self.entries:
-            self._kept.popitem(last=False)
+        self._bytes += len(body)
+        while len(self._kept) > self.entries or self._bytes > self.budget:
+            _, (_, dropped) = self._kept.popitem(last=False)
+            self._bytes -= len(dropped)

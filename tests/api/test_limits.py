@@ -257,3 +257,43 @@ def test_a_body_that_stops_coming_is_given_up() -> None:
             sock.settimeout(10)
             answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 408")
+
+
+# --- kept answers stay within their budget ------------------------------------------------------
+
+
+def test_kept_answers_stay_within_their_byte_budget() -> None:
+    import asyncio
+
+    from kb.api.middleware import AnswerCache
+
+    worked: list[str] = []
+
+    async def answer(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        worked.append(scope["path"])
+        size = int(scope["path"].rsplit("/", 1)[1])
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"x" * size})  # type: ignore[operator]
+
+    cache = AnswerCache(answer, lambda: 1, ("/q",), max_bytes=800, budget=1000)
+
+    def ask(path: str) -> bytes:
+        sent: list[dict] = []  # type: ignore[type-arg]
+
+        async def send(message: dict) -> None:  # type: ignore[type-arg]
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": path, "headers": []}
+        asyncio.run(cache(scope, None, send))  # type: ignore[arg-type]
+        return b"".join(m.get("body", b"") for m in sent)
+
+    assert ask("/q/600") == b"x" * 600
+    assert ask("/q/600") == b"x" * 600 and worked == ["/q/600"]  # kept
+    ask("/q/500")  # 1,100 bytes would pass the budget: the older answer goes
+    ask("/q/500")
+    assert worked == ["/q/600", "/q/500"]
+    ask("/q/600")
+    assert worked == ["/q/600", "/q/500", "/q/600"]  # asked again: it had been dropped
+    ask("/q/900")
+    ask("/q/900")
+    assert worked[-2:] == ["/q/900", "/q/900"]  # larger than one answer may be: never kept
