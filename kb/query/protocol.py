@@ -41,8 +41,6 @@ class Format:
 
     name: str
     media_type: str
-    results: ox.QueryResultsFormat | None = None
-    rdf: ox.RdfFormat | None = None
     also: tuple[str, ...] = ()
 
     @property
@@ -54,34 +52,28 @@ class Format:
 JSON = Format(
     "json",
     "application/sparql-results+json",
-    results=ox.QueryResultsFormat.JSON,
     also=("application/json",),
 )
 XML = Format(
     "xml",
     "application/sparql-results+xml",
-    results=ox.QueryResultsFormat.XML,
     also=("application/xml", "text/xml"),
 )
-CSV = Format("csv", "text/csv", results=ox.QueryResultsFormat.CSV)
-TSV = Format("tsv", "text/tab-separated-values", results=ox.QueryResultsFormat.TSV)
+CSV = Format("csv", "text/csv")
+TSV = Format("tsv", "text/tab-separated-values")
 TURTLE = Format(
     "ttl",
     "text/turtle",
-    rdf=ox.RdfFormat.TURTLE,
     # Turtle is N3 too, so a client asking for N3 can read it.
     also=("turtle", "application/turtle", "application/x-turtle", "n3", "text/n3"),
 )
-NTRIPLES = Format(
-    "nt", "application/n-triples", rdf=ox.RdfFormat.N_TRIPLES, also=("ntriples", "text/plain")
-)
+NTRIPLES = Format("nt", "application/n-triples", also=("ntriples", "text/plain"))
 JSONLD = Format(
     "jsonld",
     "application/ld+json",
-    rdf=ox.RdfFormat.JSON_LD,
     also=("json-ld", "json", "application/json"),
 )
-RDFXML = Format("rdf", "application/rdf+xml", rdf=ox.RdfFormat.RDF_XML, also=("rdfxml", "xml"))
+RDFXML = Format("rdf", "application/rdf+xml", also=("rdfxml", "xml"))
 
 # What each form can be written as, the default first.
 OFFERS: dict[str, tuple[Format, ...]] = {
@@ -284,9 +276,7 @@ def evaluate(
             writing=writing,
         )
         written = store.run_query(vetted.text, options, cancel)
-    except StoreError as exc:  # a time limit is a QueryError, and goes through as one
-        raise QueryError(f"the query failed: {exc}") from exc
-    except (OSError, SyntaxError) as exc:
+    except (StoreError, OSError, SyntaxError) as exc:  # a time limit is a QueryError already
         raise QueryError(f"the query failed: {exc}") from exc
     assert isinstance(written, Written)
     return written
