@@ -62,6 +62,7 @@ CLAIMS_GRAPH = NamedNode(GRAPH + "claims")
 
 _PMID = re.compile(r"^[0-9]+$")
 _KEY = re.compile(r"^[0-9a-z][0-9a-z._-]*$")
+_CASE = re.compile(r"^" + re.escape(DATA) + r"article/([0-9]+)/case/([0-9]+)$")
 _CONCEPT = re.compile(r"^[a-z]+/[a-z0-9-]+$")
 
 
@@ -113,6 +114,31 @@ def lesion_iri(pmid: str) -> NamedNode:
 def patient_iri(pmid: str, number: int) -> NamedNode:
     """The n-th patient (1-based) that an article reports."""
     return NamedNode(f"{article_iri(pmid).value}/patient/{int(number)}")
+
+
+def case_iri(pmid: str, number: int) -> NamedNode:
+    """The n-th patient (1-based) an article describes individually: a case record."""
+    return NamedNode(f"{article_iri(pmid).value}/case/{int(number)}")
+
+
+def case_id(iri: NamedNode | str) -> str | None:
+    """The short id of a case (``11474353-2``) from its IRI, or None for any other IRI."""
+    value = iri if isinstance(iri, str) else iri.value
+    m = _CASE.match(value)
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
+def case_from_id(case: str) -> NamedNode:
+    """The IRI of a case from its short id (``11474353-2``)."""
+    pmid, _, number = case.partition("-")
+    if not number.isdigit() or not 0 < int(number) < 1000:
+        raise ValueError(f"not a case id: {case!r} (PMID-number, e.g. 11474353-2)")
+    return case_iri(pmid, int(number))
+
+
+def cohort_iri(pmid: str) -> NamedNode:
+    """The patients of an article taken as a group: what it says of them together."""
+    return NamedNode(f"{article_iri(pmid).value}/cohort")
 
 
 def author_iri(pmid: str, number: int) -> NamedNode:

@@ -234,6 +234,8 @@ Design = Literal[
     "case-report", "case-series", "retrospective-study", "prospective-study", "review", "other"
 ]
 Sex = Literal["female", "male"]
+DiagnosisMethod = Literal["excision-histology", "biopsy-histology", "imaging"]
+Laterality = Literal["left", "right", "bilateral"]
 
 
 class Patient(Frozen):
@@ -263,6 +265,12 @@ class Assertion(Frozen):
     sentence: str
     start: int = Field(ge=0)
     end: int = Field(ge=0)
+    patient: int | None = Field(
+        None,
+        ge=1,
+        description="The case (Extraction.cases) the assertion is about; null for what is "
+        "said of a group of patients, or of no patient.",
+    )
 
     @property
     def mention(self) -> str:
@@ -276,7 +284,24 @@ class Assertion(Frozen):
 
     def evidence_key(self, pmid: str, extractor: str) -> str:
         """This reading of this claim, in this article, by this extractor version."""
-        return content_hash([pmid, extractor, self.model_dump(mode="json")])
+        left_out = {"patient"} if self.patient is None else set()
+        return content_hash([pmid, extractor, self.model_dump(mode="json", exclude=left_out)])
+
+
+class Case(Frozen):
+    """One patient the article describes individually: a row of a review's case table."""
+
+    patient: int = Field(ge=1, description="Numbered as the abstract introduces them.")
+    age: int | None = Field(None, ge=0, le=130)
+    sex: Sex | None = None
+    levels: tuple[str, ...] = Field((), description="The vertebrae of this patient's lesion.")
+    laterality: Laterality | None = Field(None, description="The side of the lesion, if said.")
+    misdiagnoses: tuple[str, ...] = Field(
+        (), description="What the lesion was first taken for, in the order the text tells."
+    )
+    diagnosis: DiagnosisMethod | None = Field(
+        None, description="How the diagnosis was made, when the abstract says."
+    )
 
 
 class Extraction(Frozen):
@@ -286,6 +311,9 @@ class Extraction(Frozen):
     study: Study = Study()
     levels: tuple[str, ...] = ()
     assertions: tuple[Assertion, ...] = ()
+    cases: tuple[Case, ...] = Field(
+        (), description="The patients described one by one; none for a cohort told as a group."
+    )
     extractor: str = Field("", description="Extractor name and version, e.g. tc-rules/1.2.0.")
 
 

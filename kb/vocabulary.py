@@ -106,3 +106,53 @@ def read_concepts(folder: Path | None = None) -> dict[str, Concept]:
 def get_concepts() -> dict[str, Concept]:
     """The project's concept scheme, read once per process."""
     return read_concepts()
+
+
+MATCHES = ("exactMatch", "closeMatch", "narrowMatch", "broadMatch", "relatedMatch")
+_CURIE_PREFIXES = (
+    ("http://purl.obolibrary.org/obo/", None),  # DOID_182 -> DOID:182
+    ("http://id.nlm.nih.gov/mesh/", "MESH"),
+    ("http://radlex.org/RID/", "RADLEX"),
+    ("https://omim.org/entry/", "OMIM"),
+    ("http://www.orpha.net/ORDO/", None),  # Orphanet_306661 -> Orphanet:306661
+)
+
+
+class Match(Frozen):
+    """A link from a concept to an external identifier, by a SKOS mapping relation."""
+
+    relation: str = Field(description="exactMatch, closeMatch, narrowMatch, broadMatch, ...")
+    iri: str
+    curie: str
+
+
+def to_curie(iri: str) -> str | None:
+    """The compact form of an external identifier's IRI (``DOID:182``, ``MESH:D002114``).
+
+    >>> to_curie("http://purl.obolibrary.org/obo/DOID_182")
+    'DOID:182'
+    """
+    for base, prefix in _CURIE_PREFIXES:
+        if iri.startswith(base):
+            local = iri[len(base) :]
+            return f"{prefix}:{local}" if prefix else local.replace("_", ":", 1)
+    return None
+
+
+def parse_matches(turtle: bytes) -> dict[str, tuple[Match, ...]]:
+    """Read the SKOS mapping relations of the vocabulary's concepts, by concept id."""
+    found: dict[str, list[Match]] = defaultdict(list)
+    for triple in ox.parse(turtle, ox.RdfFormat.TURTLE, base_iri=CONCEPT):
+        relation = triple.predicate.value.removeprefix(SKOS)
+        cid = concept_id(triple.subject.value) if isinstance(triple.subject, ox.NamedNode) else None
+        if cid and relation in MATCHES and isinstance(triple.object, ox.NamedNode):
+            curie = to_curie(triple.object.value)
+            if curie:
+                found[cid].append(Match(relation=relation, iri=triple.object.value, curie=curie))
+    return {cid: tuple(matches) for cid, matches in found.items()}
+
+
+@lru_cache(maxsize=1)
+def get_matches() -> dict[str, tuple[Match, ...]]:
+    """The concepts' external identifiers (ontology/mappings.ttl), read once per process."""
+    return parse_matches(data_file(ontology_dir(), "mappings.ttl").read_bytes())

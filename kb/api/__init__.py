@@ -32,8 +32,9 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
     from kb.api.middleware import AnswerCache, BodyLimit, HeadAsGet, SlashRedirect
-    from kb.api.routes import admin, articles, concepts, graph, health, sparql
+    from kb.api.routes import admin, articles, cases, concepts, graph, health, sparql
     from kb.api.routes import queries as queries_routes
+    from kb.cases.similar import CaseIndexHolder
 
     pooled = isinstance(store, OxigraphStore) and store.path is not None and not store.read_only
     # With worker processes the pool stops a late query itself, and the threads only wait on
@@ -56,6 +57,7 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
             log.warning("brought the store's ontology and article summaries up to date")
         # Answer the whole-graph questions once, so the first visitors find them cached.
         registry.warm_in_background()
+        app.state.cases.warm_in_background()
         yield
         runner.close()
         if pooled:
@@ -77,13 +79,14 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     app.state.settings = settings
     app.state.registry = registry
     app.state.runner = runner
+    app.state.cases = CaseIndexHolder(registry)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, pause=settings.body_timeout)
     # Answers that depend only on the data, kept until the next write.
     app.add_middleware(
         AnswerCache,
         generation=lambda: store.generation,
-        prefixes=("/articles", "/concepts", "/queries", "/graph"),
+        prefixes=("/articles", "/cases", "/concepts", "/queries", "/graph"),
     )
     app.add_middleware(HeadAsGet)
     app.add_middleware(SlashRedirect)
@@ -100,6 +103,7 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
     app.include_router(queries_routes.router)
     app.include_router(queries_routes.query_router(app.state.registry))
     app.include_router(articles.router)
+    app.include_router(cases.router)
     app.include_router(concepts.router)
     app.include_router(graph.router)
     app.include_router(admin.router)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from kb import __version__
 from kb.errors import EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, KBError
 from kb.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from kb.query.registry import Table as QueryTable
 
 #: Hands a command the settings, read once from the environment by the group.
 pass_settings = click.make_pass_decorator(Settings)
@@ -49,3 +53,29 @@ def main() -> None:
     except KBError as exc:
         click.echo(f"kb: {exc}", err=True)
         sys.exit(exc.exit_status)
+
+
+def print_table(table: QueryTable, fmt: str, shown: tuple[str, ...] = ()) -> None:
+    """Write an answer as CSV, JSON, or a table for people (lists joined with "; ").
+
+    The table for people has the ``shown`` columns only, if given (CSV and JSON have all).
+    """
+    if fmt == "csv":
+        click.echo(table.to_csv(), nl=False)
+    elif fmt == "json":
+        click.echo(table.model_dump_json(indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        columns = [c for c in table.columns if not shown or c in shown]
+        view = Table(*columns)
+        for row in table.rows:
+            view.add_row(*(_shown(row.get(c)) for c in columns))
+        Console().print(view)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)

@@ -216,7 +216,7 @@ def eval_command(
     from ingest.files import check_files
     from ingest.pubmed_xml import iter_records
     from kb.extraction.extract import extract_article, to_json_line
-    from kb.extraction.scoring import report, score
+    from kb.extraction.scoring import report, score, score_cases
     from kb.models import Article
     from kb.vocabulary import get_concepts
 
@@ -232,11 +232,11 @@ def eval_command(
             for record in iter_records(path)
             if isinstance(record, Article)
         ]
-    figures = score(
-        _by_pmid(gold.read_text(encoding="utf-8").splitlines(), str(gold)),
-        _by_pmid(lines, str(pred or "the extraction")),
-        get_concepts(),
-    )
+    gold_docs = _by_pmid(gold.read_text(encoding="utf-8").splitlines(), str(gold))
+    pred_docs = _by_pmid(lines, str(pred or "the extraction"))
+    figures = score(gold_docs, pred_docs, get_concepts())
+    if any("cases" in doc for doc in gold_docs.values()):  # an annotation of the cases too
+        figures["cases"] = score_cases(gold_docs, pred_docs)
     if as_json:
         click.echo(json.dumps({k: v for k, v in figures.items() if k != "errors"}, indent=2))
     else:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.base import cli, pass_settings
+from kb.cli.base import cli, pass_settings, print_table
 from kb.errors import EXIT_PARTIAL
 from kb.settings import Settings
 from kb.store import opened_store
@@ -22,20 +22,31 @@ if TYPE_CHECKING:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ttl", "trig", "nq", "jsonld"]),
+    type=click.Choice(["ttl", "trig", "nq", "jsonld", "phenopackets"]),
     default="trig",
     show_default=True,
-    help="trig, nq and jsonld keep the named graphs; ttl writes their union.",
+    help="trig, nq and jsonld keep the named graphs; ttl writes their union; phenopackets "
+    "writes one GA4GH phenopacket per case into the folder -o names.",
 )
 @click.option("--pmid", help="Export only this article's graph.")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (else stdout)."
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File (else stdout); a folder for phenopackets.",
 )
 @pass_settings
 def export_command(settings: Settings, fmt: str, pmid: str | None, output: Path | None) -> None:
-    """Write the store (or one article's graph) as RDF."""
+    """Write the store (or one article's graph) as RDF, or its cases as phenopackets."""
     from kb.graph.rdfio import export
 
+    if fmt == "phenopackets":
+        if output is None:
+            raise click.UsageError("phenopackets go into a folder: give -o DIR")
+        from kb.cli.cases import export_phenopackets
+
+        export_phenopackets(settings, output, pmid)
+        return
     graph = _article_graph_option(pmid)
     with opened_store(settings, reading=True) as store:
         if graph is not None and graph not in store.graph_names():
@@ -177,18 +188,7 @@ def query_command(settings: Settings, name: str | None, params: tuple[str, ...],
             )
         except QueryError as exc:
             raise click.UsageError(str(exc)) from exc
-    if fmt == "csv":
-        click.echo(table.to_csv(), nl=False)
-    elif fmt == "json":
-        click.echo(table.model_dump_json(indent=2))
-    else:
-        from rich.console import Console
-        from rich.table import Table
-
-        view = Table(*table.columns)
-        for row in table.rows:
-            view.add_row(*("" if v is None else str(v) for v in row.values()))
-        Console().print(view)
+    print_table(table, fmt)
 
 
 @cli.command("sparql")

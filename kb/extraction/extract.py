@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kb.extraction import rules
+from kb.extraction.cases import attribute, is_single, read_cases
 from kb.extraction.cues import get_cues
 from kb.extraction.levels import spine_order
 from kb.extraction.lexicon import Definition, find_abbreviations, get_lexicons
@@ -17,7 +18,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.6.0"
+EXTRACTOR = "tc-rules/1.7.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -425,12 +426,22 @@ def _implied(found: list[Candidate]) -> list[Candidate]:
     return found + extra
 
 
+def _about(c: Candidate, patient: int | None) -> Candidate:
+    """Attribute a patient-scope assertion to the case its sentence tells of."""
+    if c.assertion.scope != "patient" or patient is None:
+        return c
+    return replace(c, assertion=c.assertion.model_copy(update={"patient": patient}))
+
+
 def _unique(found: Iterable[Candidate]) -> tuple[Assertion, ...]:
-    """One assertion per (role, concept, polarity, scope): the first asserted, else the first."""
-    best: dict[tuple[str, str, str, str], Assertion] = {}
+    """One assertion per claim and case: the first asserted, else the first.
+
+    A claim is (role, concept, polarity, scope); each case may make it once, and the group.
+    """
+    best: dict[tuple[str, str, str, str, int | None], Assertion] = {}
     for c in found:
         a = c.assertion
-        key = (a.role, a.concept, a.polarity, a.scope)
+        key = (a.role, a.concept, a.polarity, a.scope, a.patient)
         if key not in best or (best[key].certainty == "hedged" and a.certainty == "asserted"):
             best[key] = a
     return tuple(best.values())
@@ -445,6 +456,7 @@ def extract_article(article: Article) -> Extraction:
         for s in sentences:
             if s.kind != "title":
                 s.scope = "background"
+    numbers = attribute(sentences, study)
     main, _ = get_lexicons()
     defined: dict[str, Definition] = {}
     for s in sentences:
@@ -452,24 +464,30 @@ def extract_article(article: Article) -> Extraction:
     found: list[Candidate] = []
     seen: dict[str, str] = {}
     after_calc = False
-    for s in sentences:
+    for s, number in zip(sentences, numbers, strict=True):
         mentions = sentence_mentions(s, defined, after_calc)
         after_calc = any(m.kind == "modality" and m.polarity is None for m in mentions)
         for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
             candidate = read_mention(s, m, seen)
             if candidate is not None:
-                found.append(candidate)
+                found.append(_about(candidate, number))
             if m.kind == "label" and m.end - m.start > 1:
                 seen.setdefault(s.tokens[m.end - 1].key, m.concepts[0])
     found = _implied(_lesions(_acronyms(found)))
+    if is_single(
+        study, sentences
+    ):  # a lesion promoted from the background is the one patient's too
+        found = [_about(c, 1) for c in found]
     levels = spine_order(
         v for s in sentences if s.scope == "patient" for lv in s.levels for v in lv.vertebrae
     )
+    assertions = _unique(found)
     return Extraction(
         pmid=article.pmid,
         study=study,
         levels=levels,
-        assertions=_unique(found),
+        assertions=assertions,
+        cases=read_cases(sentences, numbers, study, assertions),
         extractor=EXTRACTOR,
     )
 

@@ -168,7 +168,7 @@ def _next_key(tokens: Sequence[Token], i: int) -> str:
 def parse_levels(tokens: Sequence[Token]) -> list[LevelMention]:
     """Find every level mention of a sentence, left to right.
 
-    >>> from kb.text import tokenize
+    >>> from kb.extraction.text import tokenize
     >>> [m.vertebrae for m in parse_levels(tokenize("Masses at C4/5 and C6 through T1."))]
     [('C4', 'C5', 'C6', 'C7', 'T1')]
     """

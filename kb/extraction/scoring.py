@@ -178,4 +178,73 @@ def report(figures: Mapping[str, Any]) -> str:
         lines.append(f"concepts outside the vocabulary: {', '.join(figures['unknown_concepts'])}")
     if figures["bad_spans"]:
         lines.append(f"assertions whose span does not fit their sentence: {figures['bad_spans']}")
+    if "cases" in figures:
+        c = figures["cases"]
+        a = c["attribution"]
+        lines += [
+            f"case attribution F1 {a['f1']:.3f} (P {a['precision']:.3f}, R {a['recall']:.3f}) "
+            f"over {c['articles']} articles; case count accuracy {c['case_count_accuracy']}",
+            f"per case: age {c['age_accuracy']}  sex {c['sex_accuracy']}  levels F1 "
+            f"{c['case_levels_f1']}  misdiagnosis order {c['misdiagnosis_order_accuracy']}  "
+            f"diagnosis method {c['diagnosis_method_accuracy']}",
+        ]
     return "\n".join(lines)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def _attributed(doc: Doc) -> set[tuple[int, str, str, str]]:
+    """The (patient, role, concept, polarity) tuples an article attributes to one patient."""
+    return {
+        (a["patient"], a.get("role"), a.get("concept"), a.get("polarity", "present"))
+        for a in doc.get("assertions", [])
+        if a.get("scope", "patient") == "patient" and a.get("patient") is not None
+    }
+
+
+def score_cases(gold: Mapping[str, Doc], pred: Mapping[str, Doc]) -> dict[str, Any]:
+    """Compare the case attribution (the ``patient`` of assertions, and ``cases``).
+
+    Only articles whose annotation has a ``cases`` list count. Figures: attribution P/R/F1
+    over (PMID, patient, role, concept, polarity) tuples; the share of articles with the right
+    number of cases; per case matched by number, age, sex, misdiagnosis order and diagnosis
+    method accuracy (over the cases whose annotation gives them) and levels F1.
+    """
+    attribution, levels = Counts(), Counts()
+    right: dict[str, list[bool]] = {k: [] for k in ("cases", "age", "sex", "order", "method")}
+    for pmid, g in gold.items():
+        if "cases" not in g:
+            continue
+        p = pred.get(pmid, {})
+        gold_tuples, pred_tuples = _attributed(g), _attributed(p)
+        attribution.tp += len(gold_tuples & pred_tuples)
+        attribution.fp += len(pred_tuples - gold_tuples)
+        attribution.fn += len(gold_tuples - pred_tuples)
+        right["cases"].append(len(g["cases"]) == len(p.get("cases", [])))
+        found = {c["patient"]: c for c in p.get("cases", [])}
+        for case in g["cases"]:
+            other = found.get(case["patient"], {})
+            for key, name in (("age", "age"), ("sex", "sex"), ("diagnosis", "method")):
+                if case.get(key) is not None:
+                    right[name].append(case[key] == other.get(key))
+            if case.get("misdiagnoses"):
+                right["order"].append(list(case["misdiagnoses"]) == other.get("misdiagnoses"))
+            g_levels, p_levels = set(case.get("levels", [])), set(other.get("levels", []))
+            levels.tp += len(g_levels & p_levels)
+            levels.fp += len(p_levels - g_levels)
+            levels.fn += len(g_levels - p_levels)
+
+    def share(values: list[bool]) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    return {
+        "articles": len(right["cases"]),
+        "attribution": attribution.figures(),
+        "case_count_accuracy": share(right["cases"]),
+        "age_accuracy": share(right["age"]),
+        "sex_accuracy": share(right["sex"]),
+        "case_levels_f1": levels.figures()["f1"],
+        "misdiagnosis_order_accuracy": share(right["order"]),
+        "diagnosis_method_accuracy": share(right["method"]),
+    }

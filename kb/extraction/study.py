@@ -161,26 +161,44 @@ def introduces_patient(text: str) -> bool:
     return any(p.search(text) for p in patterns)
 
 
+def people_in(text: str) -> list[tuple[int, int | None, Sex | None]]:
+    """Each person a text describes by age or sex, as (offset, age, sex), in reading order.
+
+    >>> people_in("A 45-year-old man and a woman aged 60, both with neck pain.")
+    [(2, 45, 'male'), (24, 60, 'female')]
+    """
+    aged = [(m, int(m.group(1)), _sex(m.group(2) or "")) for m in _AGED.finditer(text)]
+    aged += [(m, int(m.group(2)), _sex(m.group(1))) for m in _AGED_AFTER.finditer(text)]
+    aged += [
+        (m, int(m.group(2)), "female" if m.group(1) == "F" else "male")
+        for m in _SHEET.finditer(text)
+    ]
+    spans = [m.span() for m, _, _ in aged]
+    found: list[tuple[int, int | None, Sex | None]] = [(m.start(), a, s) for m, a, s in aged]
+    found += [
+        (m.start(), None, _sex(m.group(1)))
+        for m in _SEXED.finditer(text)
+        if not any(a < m.end() and m.start() < b for a, b in spans)  # "a woman aged 60"
+    ]
+    return sorted(found)
+
+
+def pronoun_sex(text: str) -> Sex | None:
+    """The sex a text's pronouns give its one patient ("she", "his"), if any."""
+    return "female" if _SHE.search(text) else "male" if _HE.search(text) else None
+
+
 def read_patients(texts: Sequence[str], n_patients: int | None) -> tuple[Patient, ...]:
     """Read each patient's age and sex; a single patient's mentions are merged into one."""
-    found: list[tuple[int, int | None, Sex | None]] = []
-    for k, text in enumerate(texts):
-        for m in _AGED.finditer(text):
-            found.append((k * 100_000 + m.start(), int(m.group(1)), _sex(m.group(2) or "")))
-        for m in _AGED_AFTER.finditer(text):
-            found.append((k * 100_000 + m.start(), int(m.group(2)), _sex(m.group(1))))
-        for m in _SEXED.finditer(text):
-            found.append((k * 100_000 + m.start(), None, _sex(m.group(1))))
-        for m in _SHEET.finditer(text):
-            sheet: Sex = "female" if m.group(1) == "F" else "male"
-            found.append((k * 100_000 + m.start(), int(m.group(2)), sheet))
-    found.sort()
+    found = [
+        (k * 100_000 + at, age, sex)
+        for k, text in enumerate(texts)
+        for at, age, sex in people_in(text)
+    ]
     if n_patients == 1:
         age = next((a for _, a, _ in found if a is not None), None)
         sex = next((s for _, _, s in found if s is not None), None)
-        if sex is None:
-            joined = " ".join(texts)
-            sex = "female" if _SHE.search(joined) else "male" if _HE.search(joined) else None
+        sex = sex or pronoun_sex(" ".join(texts))
         if age is None and sex is None:
             return ()
         return (Patient(age=age if age is not None and age <= 130 else None, sex=sex),)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kb import iris
+from kb.graph.cases import about, map_appraisal, map_cases
 from kb.graph.terms import (
     RDF_TYPE,
     RDFS_SEE_ALSO,
@@ -71,12 +72,13 @@ def to_quads(article: Article, extraction: Extraction | None = None) -> list[Qua
     g = QuadSet(iris.article_graph(article.pmid))
     claims = QuadSet(iris.CLAIMS_GRAPH)
     _article(g, article)
+    key = listing_key(article.pmid, article.pub_date.year)
     if extraction is not None:
-        _extraction(g, claims, article.pmid, extraction)
+        _extraction(g, claims, article.pmid, extraction, key)
+        map_appraisal(g, article, extraction)
     made = [q.object for q in g.quads if q.predicate == tc("claim")]
     assertions = extraction.assertions if extraction and not article.is_retracted else ()
     paired = [iris.claim_iri(a.claim_key) for a in assertions if is_paired(a.role, a.scope)]
-    key = listing_key(article.pmid, article.pub_date.year)
     article_node = iris.article_iri(article.pmid)
     summary = summary_quads(g.graph, article_node, key, made, paired)  # type: ignore[arg-type]
     return [*g.quads, *summary, *claims.quads]
@@ -154,7 +156,7 @@ def _authors(g: QuadSet, a: Article) -> None:
             g.text(node, tc("affiliation"), affiliation)
 
 
-def _extraction(g: QuadSet, claims: QuadSet, pmid: str, x: Extraction) -> None:
+def _extraction(g: QuadSet, claims: QuadSet, pmid: str, x: Extraction, key: int) -> None:
     if not x.extractor:
         raise ValueError(f"extraction of PMID {pmid} does not name its extractor")
     article, lesion = iris.article_iri(pmid), iris.lesion_iri(pmid)
@@ -162,7 +164,8 @@ def _extraction(g: QuadSet, claims: QuadSet, pmid: str, x: Extraction) -> None:
     g.text(article, tc("studyDesign"), x.study.design)
     if x.study.n_patients is not None:
         g.add(article, tc("patientCount"), integer(x.study.n_patients))
-    for number, patient in enumerate(x.study.patients, start=1):
+    # The patients described one by one are cases, which are patients too.
+    for number, patient in enumerate(() if x.cases else x.study.patients, start=1):
         node = iris.patient_iri(pmid, number)
         g.add(article, tc("hasPatient"), node)
         g.add(node, RDF_TYPE, tc("Patient"))
@@ -175,8 +178,14 @@ def _extraction(g: QuadSet, claims: QuadSet, pmid: str, x: Extraction) -> None:
         g.text(lesion, tc("level"), level)
     for region in sorted({r for r in map(region_of, x.levels) if r}):
         g.add(lesion, tc("region"), iris.concept_iri(region))
+    map_cases(g, pmid, x, key)
     for assertion in x.assertions:  # the agent itself is described in the runs graph
         _assertion(g, claims, pmid, x.extractor, assertion)
+        g.add(
+            iris.assertion_iri(assertion.evidence_key(pmid, x.extractor)),
+            tc("aboutPatients"),
+            about(pmid, x, assertion),
+        )
 
 
 def is_paired(role: str | None, scope: str | None) -> bool:

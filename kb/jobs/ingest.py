@@ -18,7 +18,7 @@ from kb.jobs.runs import (
     recording,
     write_run,
 )
-from kb.jobs.write import mark_deleted, stored_states, write_articles
+from kb.jobs.write import flag_duplicate_cases, mark_deleted, stored_states, write_articles
 from kb.models import Article, Deletion, Rejection
 from kb.store import Store
 
@@ -69,6 +69,7 @@ def ingest_records(
         _Batch(store, extractor, tally, force, archive).feed(
             records, batch_size or store.batch_size
         )
+        flag_duplicate_cases(store)
     result = tally.result("completed")
     write_run(store, result)
     return result

@@ -20,7 +20,7 @@ from kb.jobs.runs import (
     recording,
     write_run,
 )
-from kb.jobs.write import Stored, stored_states, write_articles
+from kb.jobs.write import Stored, flag_duplicate_cases, stored_states, write_articles
 from kb.models import PMID_PATTERN, Article, Frozen
 from kb.store import Store
 
@@ -77,6 +77,7 @@ def reextract(
             written = write_articles(store, articles, extractor, tally, deleted=deleted)
             tally.count("records", len(written))
             tally.add("updated", written)
+        flag_duplicate_cases(store)
     result = tally.result("completed")
     write_run(store, result)
     return result

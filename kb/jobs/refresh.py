@@ -33,6 +33,7 @@ from kb.jobs.runs import (
 from kb.jobs.write import (
     Stopwatch,
     Stored,
+    flag_duplicate_cases,
     mark_deleted,
     stored_pmids,
     stored_states,
@@ -216,6 +217,8 @@ def refresh(
             _fetch(job, client, _search(job, client, query, start, swept, state.pending), False)
             missing, job.missing = job.missing, []
             _fetch(job, client, missing, True)
+            if not dry_run:
+                flag_duplicate_cases(store)
     except BaseException as exc:
         log.error(
             "refresh %s failed: %s; the watermark stays at %s, so the next run asks again",

@@ -34,7 +34,7 @@ def get_stats(registry: Registry) -> StoreStats:
     sizes = registry.run("sizes").rows[0]
     ended = counts.get("last_run")
     return StoreStats(
-        **{k: int(v or 0) for k, v in {**counts, **sizes}.items() if k != "last_run"},
+        **{k: v or 0 for k, v in {**counts, **sizes}.items() if k != "last_run"},
         last_completed=datetime.fromisoformat(str(ended)) if ended else None,
         last_run=last_run(registry.store),
     )

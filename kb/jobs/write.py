@@ -16,10 +16,14 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kb import iris
+from kb.cases.duplicates import refresh_duplicates
+from kb.cases.similar import build_index
 from kb.errors import KBError
 from kb.extraction import Extractor, extract_with
 from kb.graph.article import deletion_quads, to_quads
 from kb.models import Article
+from kb.query.named import read_queries
+from kb.query.registry import Registry
 from kb.store import Store, value_of
 
 if TYPE_CHECKING:
@@ -177,3 +181,13 @@ def mark_deleted(
         with (watch or Stopwatch()).stage("store"):
             store.add_quads([q for p in marked for q in deletion_quads(p)])
     return marked
+
+
+def flag_duplicate_cases(store: Store) -> int:
+    """Flag the cases published twice anew, after a run's writes; return how many flags.
+
+    Every run that writes articles ends here, so the flags always describe the store's
+    cases as they are (the duplicates graph is rewritten whole).
+    """
+    registry = Registry(store, read_queries())
+    return len(refresh_duplicates(registry, build_index(registry).cases))

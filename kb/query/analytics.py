@@ -15,10 +15,14 @@ from typing import Any
 
 import networkx as nx
 
-from kb.query.named import RawValue
+from kb.query.named import RawValue, Value
 from kb.query.registry import Registry, Table
 
 SEED = 7  # Louvain is randomised; a fixed seed makes the communities reproducible
+
+
+def _count(value: Value) -> int:
+    return value if isinstance(value, int) else 0
 
 
 def build_network(pairs: Table, concepts: Table) -> nx.Graph:
@@ -26,7 +30,7 @@ def build_network(pairs: Table, concepts: Table) -> nx.Graph:
     info = {str(row["concept"]): row for row in concepts.rows}
     graph = nx.Graph()
     for row in pairs.rows:
-        a, b, weight = str(row["concept_a"]), str(row["concept_b"]), int(row["articles"] or 0)
+        a, b, weight = str(row["concept_a"]), str(row["concept_b"]), _count(row["articles"])
         for node in (a, b):
             if node not in graph:
                 about = info.get(node, {})
@@ -34,7 +38,7 @@ def build_network(pairs: Table, concepts: Table) -> nx.Graph:
                     node,
                     label=str(about.get("label") or node),
                     scheme=str(about.get("concept_scheme") or node.split("/", 1)[0]),
-                    articles=int(about.get("articles") or 0),
+                    articles=_count(about.get("articles")),
                 )
         graph.add_edge(a, b, weight=weight)
     return graph

@@ -5,16 +5,18 @@ description, tags, params). Parameters are written ``$name`` in the query and or
 variables ``?name``, so the registry can check that a file declares exactly what it uses.
 
 Parameters are bound by the engine (``Store.query`` bindings: pyoxigraph substitutions,
-SEP-0007), never spliced into the text. The engine requires a bound variable in the
-top-level projection, so every query projects its parameters; the registry drops those
+SEP-0007), never spliced into the text. A part of the query between ``#if name`` and ``#end``
+lines is kept only when that parameter is given, so a filter nobody asked for costs nothing (a
+join the planner sees, not a FILTER on an unbound value). The engine requires a bound variable
+in the top-level projection, so every query projects its parameters; the registry drops those
 columns from the answer. A parameter written ``VALUES $name { }`` in the file is bound in
 place instead: the registry fills each such block with terms the engine's own term model
 serialises, minted from validated values (concept ids checked against the vocabulary), so no
 caller text ever reaches the query. Lists (``multiple: true``) are always bound so; a single
-value is bound so where the query planner must see it (Oxigraph plans before it
-substitutes, so a substituted concept cannot steer the join order; a VALUES block can).
+value is bound so where the query planner must see it (Oxigraph plans before it substitutes,
+so a substituted concept cannot steer the join order; a VALUES block can).
 
->>> query = parse_named_query("demo", '#+ summary: Demo\\nSELECT ?s WHERE { ?s ?p ?o }')
+>>> query = parse_named_query("demo", '#+ summary: Demo\nSELECT ?s WHERE { ?s ?p ?o }')
 >>> query.summary, query.params
 ('Demo', {})
 """
@@ -38,7 +40,7 @@ from kb.resources import queries_dir
 from kb.store import Term
 
 ParamType = TypingLiteral["string", "integer", "boolean", "concept", "pmid"]
-Value = str | int | float | bool | None
+Value = str | int | float | bool | list[str] | None
 RawValue = str | int | bool | Sequence[str]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -104,6 +106,11 @@ class Header(Frozen):
     )
     needs_one_of: tuple[str, ...] = Field(
         (), description="Parameters of which a caller must give at least one value."
+    )
+    lists: tuple[str, ...] = Field(
+        (),
+        description="Columns that hold lists: the query joins the items with '|', and the "
+        "answer gives them as arrays, in order (an item 'rank<tab>text' sorts by its rank).",
     )
 
     @model_validator(mode="after")
@@ -224,6 +231,10 @@ def _check_parameters(query: NamedQuery, offset_lines: int) -> None:
         blocks = len(values_block(var).findall(query.sparql))
         if param.multiple and not blocks:
             raise QueryError(f"{where}: list parameter {var!r} needs a 'VALUES ${var} {{ }}'")
+    for match in CONDITIONAL.finditer(query.sparql):
+        if match.group(1) not in query.params:
+            line = _line_of(query.sparql, match.start()) + offset_lines
+            raise QueryError(f"{where}:{line}: '#if {match.group(1)}' names no parameter")
     if query.header.paged:
         if len(PAGE_CLAUSE.findall(query.sparql)) != 1:
             raise QueryError(f"{where}: a paged query needs exactly one 'LIMIT n OFFSET m'")
@@ -231,7 +242,37 @@ def _check_parameters(query: NamedQuery, offset_lines: int) -> None:
             raise QueryError(f"{where}: a paged query projects ?total, the whole answer's size")
 
 
+LIST_SEPARATOR = "|"
+
+
+def split_list(value: Value) -> list[str]:
+    r"""Turn a joined list cell into its items, in order, without blanks or ranks.
+
+    >>> split_list("2\tmetastasis|1\tinfection||")
+    ['infection', 'metastasis']
+    >>> split_list("T9|C2") == ["C2", "T9"]
+    True
+    """
+    if not isinstance(value, str) or not value:
+        return []
+    items = []
+    for item in value.split(LIST_SEPARATOR):
+        rank, tab, text = item.partition("\t")
+        if not tab:
+            rank, text = "", item
+        if text:
+            items.append((int(rank) if rank.isdigit() else 0, text))
+    return [text for _, text in sorted(set(items))]
+
+
 PAGE_CLAUSE = re.compile(r"\bLIMIT\s+[0-9]+\s+OFFSET\s+[0-9]+\b", re.IGNORECASE)
+
+
+# "#if name" ... "#end" (each on a line of its own): a part of the query kept only when the
+# parameter is given (a value, a list with items, or true), and left out whole otherwise.
+CONDITIONAL = re.compile(
+    r"^[ \t]*#if[ \t]+([a-z][a-z0-9_]*)[ \t]*\n(.*?)^[ \t]*#end[ \t]*\n", re.M | re.S
+)
 
 
 def values_block(name: str) -> re.Pattern[str]:

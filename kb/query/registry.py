@@ -16,6 +16,7 @@ from pydantic import Field
 from kb.errors import ParameterError, QueryError
 from kb.models import Frozen
 from kb.query.named import (
+    CONDITIONAL,
     FLOAT_TYPES,
     INTEGER_TYPES,
     MAX_LIST,
@@ -24,6 +25,7 @@ from kb.query.named import (
     NamedQuery,
     RawValue,
     Value,
+    split_list,
     to_term,
     values_block,
 )
@@ -57,13 +59,15 @@ class Table(Frozen):
         writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator="\n")
         writer.writeheader()
         for row in self.rows:
-            writer.writerow(
-                {
-                    k: "" if v is None else spreadsheet_safe(v) if isinstance(v, str) else v
-                    for k, v in row.items()
-                }
-            )
+            writer.writerow({k: _cell(v) for k, v in row.items()})
         return out.getvalue()
+
+
+def _cell(value: Value) -> Value:
+    """A value as a CSV cell: lists joined with '; ', no text able to start a formula."""
+    if isinstance(value, list):
+        value = "; ".join(value)
+    return "" if value is None else spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 # --- binding ---------------------------------------------------------------------------------
@@ -126,11 +130,12 @@ def bind_params(query: NamedQuery, raw: Mapping[str, RawValue] | None = None) ->
 def prepare(query: NamedQuery, bound: Bound, page: Page | None = None) -> str:
     """The query text to run: the VALUES blocks of in-place parameters filled with terms.
 
-    An omitted single value leaves its variable unbound (``UNDEF``), so a pattern using it
+    An ``#if name`` part stays only when the parameter is given (not empty, not false). An
+    omitted single value leaves its variable unbound (``UNDEF``), so a pattern using it
     matches any value; an empty list leaves its block empty, matching nothing. A paged query
     gets the page's LIMIT and OFFSET, or none for the whole answer.
     """
-    text = query.sparql
+    text = CONDITIONAL.sub(lambda m: m.group(2) if _given(bound, m.group(1)) else "", query.sparql)
     if query.header.paged:
         clause = f"LIMIT {int(page.limit)} OFFSET {int(page.offset)}" if page else ""
         text = PAGE_CLAUSE.sub(clause, text, count=1)
@@ -144,6 +149,12 @@ def prepare(query: NamedQuery, bound: Bound, page: Page | None = None) -> str:
             continue
         text = "".join(_interleave(values_block(name).split(text), block))
     return text
+
+
+def _given(bound: Bound, name: str) -> bool:
+    """Whether a parameter has a value that asks for something: not absent, empty or false."""
+    terms = bound.blocks.get(name) or ((bound.scalars[name],) if name in bound.scalars else ())
+    return any(not (isinstance(t, ox.Literal) and t.value == "false") for t in terms)
 
 
 def _interleave(parts: list[str], block: str) -> Iterator[str]:
@@ -191,7 +202,11 @@ def execute(store: Store, query: NamedQuery, bound: Bound, page: Page | None = N
         raise QueryError(f"{query.source}: a named query must be a SELECT")
     names = [v.value for v in result.variables]
     columns = tuple(n for n in names if n not in query.params)
-    rows = tuple({c: to_value(s[c]) for c in columns} for s in result)
+    lists = set(query.header.lists)
+    rows = tuple(
+        {c: split_list(to_value(s[c])) if c in lists else to_value(s[c]) for c in columns}
+        for s in result
+    )
     if not query.header.paged:
         return Table(columns=columns, rows=rows)
     totals = [row.pop("total") for row in rows]

@@ -74,7 +74,11 @@ def test_the_query_list_gives_every_named_query_with_its_parameters(api: httpx.C
     assert params["min_articles"]["default"] == 1
     assert params["role_a"]["enum"][0] == "lesion"
     assert listed["signature"]["url"] == "/queries/signature"
-    assert {n for n, q in listed.items() if q["paged"]} == {"articles", "articles-by-concept"}
+    assert {n for n, q in listed.items() if q["paged"]} == {
+        "articles",
+        "articles-by-concept",
+        "cases",
+    }
 
 
 def test_the_openapi_document_describes_each_named_query_and_its_parameters(

@@ -15,10 +15,13 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 
 from kb.store.remote import RemoteStore
 
@@ -108,6 +111,13 @@ class Virtuoso:
         if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
             raise RuntimeError(f"isql failed on {statement!r}: {done.stdout}{done.stderr}")
         return done.stdout
+
+    def bulk_load(self, quads: Sequence[ox.Quad]) -> None:
+        """Load quads with the server's bulk loader (far faster than INSERT DATA requests)."""
+        name = f"load-{uuid.uuid4().hex}.nq"
+        (self.folder / name).write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        self.isql(f"ld_dir('{self.folder}', '{name}', 'urn:tckb:test:unused')")
+        self.isql("rdf_loader_run()")
 
     def clear(self) -> None:
         """Drop every graph of the knowledge base (the server's own graphs stay)."""

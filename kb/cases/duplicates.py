@@ -1,0 +1,171 @@
+"""The same patient published twice: candidate duplicates across articles, with the reasons.
+
+A case report is often followed by a series from the same group that counts the patient
+again. Two cases of different articles are flagged when all of these hold:
+
+- the same sex, both given;
+- the same age within a year, allowing for the time between the two articles (a patient
+  of 50 in a 2010 report may be 52 in a 2012 series);
+- the same level or the same site of the lesion;
+- publication years at most ``MAX_YEARS`` apart;
+- a shared author (family name and first initial) or a shared affiliation (its
+  institution's words).
+
+The flag is a relation on both cases (``tc:possibleDuplicate``) and a ``tc:DuplicateFlag``
+naming both and each reason, all in one graph that is rewritten whole after every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kb import iris
+from kb.cases.similar import CaseFeatures
+from kb.graph.terms import RDF_TYPE, QuadSet, tc
+from kb.query.named import MAX_LIST
+from kb.query.registry import Registry
+
+DUPLICATES_GRAPH = NamedNode(iris.GRAPH + "duplicates")
+MAX_YEARS = 5
+# Words of an affiliation that name no institution.
+_COMMON = frozenset((
+    "of", "the", "and", "for", "de", "di", "du", "la", "le", "el", "und", "department", "dept",
+    "division", "unit", "university", "hospital", "medical", "medicine", "center", "centre",
+    "school", "college", "institute", "clinic", "faculty", "surgery", "neurosurgery",
+    "orthopaedic", "orthopedic", "radiology", "pathology", "spine", "usa",
+))  # fmt: skip
+_WORD = re.compile(r"[a-z]{3,}")
+
+
+@dataclass
+class Authorship:
+    """Who wrote an article: author keys (family name, first initial) and institution words."""
+
+    authors: set[str] = field(default_factory=set)
+    institutions: set[frozenset[str]] = field(default_factory=set)
+
+
+def authorship_from_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, Authorship]:
+    """Gather ``article-authors`` rows by PMID."""
+    found: dict[str, Authorship] = defaultdict(Authorship)
+    for row in rows:
+        who = found[str(row["pmid"])]
+        family, given = str(row.get("family") or ""), str(row.get("given") or "")
+        if family:
+            who.authors.add(f"{family.lower()} {given[:1].lower()}")
+        if row.get("affiliation"):
+            who.institutions.add(institution(str(row["affiliation"])))
+    return dict(found)
+
+
+def institution(affiliation: str) -> frozenset[str]:
+    """The words naming an institution: its first comma part less the common words.
+
+    >>> sorted(institution("Department of Neurosurgery, Mayo Clinic, Rochester, MN, USA."))
+    ['mayo']
+    """
+    parts = [p for p in affiliation.lower().split(",") if _WORD.findall(p)]
+    for part in parts:
+        words = frozenset(_WORD.findall(part)) - _COMMON
+        if words:
+            return words
+    return frozenset()
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Two cases that may be one patient, and why."""
+
+    first: str
+    second: str
+    reasons: tuple[str, ...]
+
+
+Pair = tuple[CaseFeatures, CaseFeatures, list[str]]
+
+
+def alike_pairs(cases: Sequence[CaseFeatures]) -> list[Pair]:
+    """Pairs of cases of different articles alike in sex, age, place and date, with reasons."""
+    by_sex: dict[str, list[CaseFeatures]] = defaultdict(list)
+    for c in cases:
+        if c.sex and c.age is not None:
+            by_sex[c.sex].append(c)
+    pairs = []
+    for group in by_sex.values():
+        group.sort(key=lambda c: (c.age, c.case))
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if (b.age or 0) - (a.age or 0) > 1 + MAX_YEARS:
+                    break
+                reasons = _alike(a, b)
+                if reasons:
+                    pairs.append((a, b, reasons))
+    return pairs
+
+
+def find_duplicates(pairs: Iterable[Pair], authorship: Mapping[str, Authorship]) -> list[Flag]:
+    """The alike pairs whose articles share an author or an affiliation, as flags."""
+    flags = []
+    for a, b, reasons in pairs:
+        x, y = authorship.get(a.pmid, Authorship()), authorship.get(b.pmid, Authorship())
+        authors = sorted(x.authors & y.authors)
+        places = sorted(" ".join(sorted(w)) for w in x.institutions & y.institutions if w)
+        if not authors and not places:
+            continue
+        shared = [f"shared author ({', '.join(authors)})"] if authors else []
+        shared += [f"shared affiliation ({', '.join(places)})"] if places else []
+        first, second = sorted((a.case, b.case))
+        flags.append(Flag(first, second, (*reasons, *shared)))
+    return sorted(flags, key=lambda f: (f.first, f.second))
+
+
+def _alike(a: CaseFeatures, b: CaseFeatures) -> list[str]:
+    if a.pmid == b.pmid or not a.year or not b.year or a.age is None or b.age is None:
+        return []
+    years = abs(a.year - b.year)
+    aged = abs((b.age - a.age) - (b.year - a.year)) <= 1 or abs(b.age - a.age) <= 1
+    levels, sites = sorted(a.levels & b.levels), sorted(a.sites & b.sites)
+    if years > MAX_YEARS or not aged or not (levels or sites):
+        return []
+    reasons = [f"same sex ({a.sex})", f"ages {a.age} and {b.age} within a year"]
+    if levels:
+        reasons.append(f"same level ({', '.join(levels)})")
+    if sites:
+        reasons.append(f"same site ({', '.join(s.split('/')[-1] for s in sites)})")
+    low, high = sorted((a.year, b.year))
+    reasons.append(f"published {years} year(s) apart ({low}, {high})")
+    return reasons
+
+
+def flag_quads(flags: Iterable[Flag]) -> list[Quad]:
+    """The flags as quads of the duplicates graph: the relation both ways, and a flag node."""
+    g = QuadSet(DUPLICATES_GRAPH)
+    for f in flags:
+        a, b = iris.case_from_id(f.first), iris.case_from_id(f.second)
+        node = NamedNode(f"{a.value}/duplicate/{f.second}")
+        g.add(a, tc("possibleDuplicate"), b)
+        g.add(b, tc("possibleDuplicate"), a)
+        g.add(node, RDF_TYPE, tc("DuplicateFlag"))
+        g.add(node, tc("flagsCase"), a)
+        g.add(node, tc("flagsCase"), b)
+        for reason in f.reasons:
+            g.add(node, tc("reason"), Literal(reason))
+    return list(g.quads)
+
+
+def refresh_duplicates(registry: Registry, cases: Sequence[CaseFeatures]) -> list[Flag]:
+    """Flag the duplicates among the cases and rewrite the duplicates graph with them."""
+    pairs = alike_pairs(cases)
+    pmids = sorted({c.pmid for a, b, _ in pairs for c in (a, b)})
+    rows: list[Mapping[str, object]] = []
+    for start in range(0, len(pmids), MAX_LIST):
+        chunk = pmids[start : start + MAX_LIST]
+        rows += registry.run("article-authors", {"pmids": chunk}).rows
+    flags = find_duplicates(pairs, authorship_from_rows(rows))
+    registry.store.replace_graphs({DUPLICATES_GRAPH: flag_quads(flags)})
+    return flags

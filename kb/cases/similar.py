@@ -1,0 +1,243 @@
+"""Cases like a patient's: a compact index of every case's features, ranked in Python.
+
+The index is read whole from the store by the ``case-features`` named query and kept until
+the store's write generation moves on. A patient is described by findings seen (present) and
+not seen (absent), and optionally level or region, age and sex; cases are ranked by
+
+    score = shared findings - contradicted findings
+            + 0.5 if the case lies at a level asked for (else in the region asked for)
+            + 0.25 if its sex matches + 0.25 if its age is within 10 years,
+
+the newest first among equals. A finding is shared when the case reports it with the same
+polarity, contradicted when with the other. Only cases sharing at least ``min_shared``
+findings are ranked (with no finding asked for, those at the level or region).
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from kb.iris import case_id, concept_id
+from kb.query.registry import Registry, to_value
+from kb.vocabulary import get_concepts, region_of
+
+Finding = tuple[str, str]  # (concept id, polarity)
+
+
+@dataclass
+class CaseFeatures:
+    """What the index keeps of one case."""
+
+    case: str
+    key: int = 0
+    pmid: str = ""
+    age: int | None = None
+    sex: str | None = None
+    levels: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    sites: set[str] = field(default_factory=set)
+    findings: set[Finding] = field(default_factory=set)
+    steps: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def year(self) -> int:
+        """The publication year (0 if unknown), from the case key."""
+        return self.key // 10**12
+
+    @property
+    def misdiagnoses(self) -> list[str]:
+        """What the case was taken for, in order."""
+        return [concept for _, concept in sorted(self.steps)]
+
+
+def features_from_rows(rows: Iterable[tuple[str, str, str]]) -> list[CaseFeatures]:
+    """Gather (case IRI, kind, value) rows of ``case-features`` into one record per case."""
+    cases: dict[str, CaseFeatures] = {}
+    for iri, kind, value in rows:
+        name = case_id(iri)
+        if name is None:
+            continue
+        f = cases.get(name)
+        if f is None:
+            f = cases[name] = CaseFeatures(name)
+        if kind == "key":
+            f.key = int(value)
+        elif kind == "pmid":
+            f.pmid = value
+        elif kind == "age":
+            f.age = int(value)
+        elif kind == "sex":
+            f.sex = value
+        elif kind == "level":
+            f.levels.add(value)
+        elif kind in ("region", "site"):
+            (f.regions if kind == "region" else f.sites).add(concept_id(value) or value)
+        elif kind == "finding":
+            polarity, _, concept = value.partition(" ")
+            f.findings.add((concept_id(concept) or concept, polarity))
+        elif kind == "misdiagnosis":
+            rank, _, concept = value.partition(" ")
+            f.steps.append((int(rank), concept_id(concept) or concept))
+    return list(cases.values())
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The patient whose like is sought."""
+
+    present: frozenset[str] = frozenset()
+    absent: frozenset[str] = frozenset()
+    levels: frozenset[str] = frozenset()
+    region: str | None = None
+    age: int | None = None
+    sex: str | None = None
+
+    @property
+    def findings(self) -> dict[Finding, Finding]:
+        """Each finding asked for, with the finding that would contradict it."""
+        asked = [(c, "present") for c in self.present] + [(c, "absent") for c in self.absent]
+        return {f: (f[0], "absent" if f[1] == "present" else "present") for f in asked}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One case in the ranking, with why it ranks where it does."""
+
+    case: CaseFeatures
+    score: float
+    shared: tuple[str, ...]
+    contradicted: tuple[str, ...]
+
+
+class CaseIndex:
+    """Every case's features, with posting lists from each finding to the cases reporting it."""
+
+    def __init__(self, cases: Sequence[CaseFeatures]) -> None:
+        self.cases = list(cases)
+        self.by_id = {c.case: c for c in self.cases}
+        self.postings: dict[Finding, list[int]] = defaultdict(list)
+        self.by_place: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(self.cases):
+            for f in c.findings:
+                self.postings[f].append(i)
+            for place in (*c.levels, *c.regions):
+                self.by_place[place].append(i)
+
+    def like(self, patient: Patient, limit: int = 20, min_shared: int = 1) -> list[Ranked]:
+        """The ``limit`` cases closest to the patient, best first."""
+        asked = patient.findings
+        shared: dict[int, list[str]] = defaultdict(list)
+        against: dict[int, list[str]] = defaultdict(list)
+        for finding, opposite in asked.items():
+            for i in self.postings.get(finding, ()):
+                shared[i].append(finding[0])
+            for i in self.postings.get(opposite, ()):
+                against[i].append(finding[0])
+        if asked:
+            candidates: Iterable[int] = (i for i, s in shared.items() if len(s) >= min_shared)
+        else:
+            places = {*patient.levels, *([patient.region] if patient.region else [])}
+            candidates = {i for p in places for i in self.by_place.get(p, ())}
+        ranked = (
+            (self._score(i, patient, shared, against), self.cases[i].key, i) for i in candidates
+        )
+        best = heapq.nlargest(limit, ranked)
+        return [
+            Ranked(self.cases[i], score, tuple(sorted(shared[i])), tuple(sorted(against[i])))
+            for score, _, i in best
+        ]
+
+    def _score(
+        self,
+        i: int,
+        patient: Patient,
+        shared: Mapping[int, list[str]],
+        against: Mapping[int, list[str]],
+    ) -> float:
+        c = self.cases[i]
+        score = float(len(shared.get(i, ())) - len(against.get(i, ())))
+        at_level = bool(patient.levels and c.levels & patient.levels)
+        if at_level or (patient.region is not None and patient.region in c.regions):
+            score += 0.5
+        if patient.sex and c.sex == patient.sex:
+            score += 0.25
+        if patient.age is not None and c.age is not None and abs(c.age - patient.age) <= 10:
+            score += 0.25
+        return score
+
+
+class CaseIndexHolder:
+    """The case index of a store, rebuilt when the store's write generation moves on.
+
+    One build at a time: callers arriving during a build wait for it rather than start
+    their own.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._lock = threading.Lock()
+        self._index: CaseIndex | None = None
+        self._generation: int | None = None
+
+    def get(self) -> CaseIndex:
+        """The index for the store as it is now."""
+        with self._lock:
+            generation = self.registry.store.generation
+            if self._index is None or generation != self._generation:
+                self._index = build_index(self.registry)
+                self._generation = generation
+            return self._index
+
+    def warm_in_background(self) -> threading.Thread:
+        """Build the index in a thread of its own, so the first question finds it built."""
+        thread = threading.Thread(target=self.get, name="kb-case-index", daemon=True)
+        thread.start()
+        return thread
+
+
+def build_index(registry: Registry) -> CaseIndex:
+    """Read every case's features from the store (one query, streamed) into an index."""
+    query = registry.get("case-features")
+    result = registry.store.query(query.sparql)
+    rows = (
+        (str(to_value(s["case"])), str(to_value(s["kind"])), str(to_value(s["value"])))
+        for s in result  # type: ignore[attr-defined]
+    )
+    return CaseIndex(features_from_rows(rows))
+
+
+def ranked_rows(ranking: Sequence[Ranked]) -> list[dict[str, object]]:
+    """The ranking as table rows: labels, not ids, and lists as arrays."""
+    concepts = get_concepts()
+
+    def label(cid: str) -> str:
+        known = concepts.get(cid)
+        return known.pref_label if known else cid
+
+    return [
+        {
+            "case": r.case.case,
+            "pmid": r.case.pmid,
+            "year": r.case.year or None,
+            "age": r.case.age,
+            "sex": r.case.sex,
+            "levels": sorted(r.case.levels, key=_spine_index),
+            "regions": sorted(label(x) for x in r.case.regions),
+            "score": r.score,
+            "shared": [label(x) for x in r.shared],
+            "contradicted": [label(x) for x in r.contradicted],
+            "mistaken_for": [label(x) for x in r.case.misdiagnoses],
+            "url": f"/cases/{r.case.case}",
+        }
+        for r in ranking
+    ]
+
+
+def _spine_index(level: str) -> int:
+    region = region_of(level) or ""
+    order = ["region/cervical", "region/thoracic", "region/lumbar", "region/sacral"]
+    return (order.index(region) if region in order else 9) * 100 + int(level[1:] or 0)

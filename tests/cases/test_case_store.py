@@ -1,0 +1,207 @@
+"""Cases in the store: the case table, one case, duplicates, appraisal and phenopackets.
+
+The store holds the bundled sample, the seed (Durant 2001: a cohort of 21) and the series
+written for these tests (tests/data/cases/series.xml), ingested through the real pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
+
+import pyoxigraph as ox
+import pytest
+from google.protobuf.json_format import Parse
+from phenopackets import Phenopacket
+
+from kb import iris
+from kb.cases import get_case
+from kb.cases.phenopacket import to_json, to_phenopacket
+from kb.cases.similar import Patient, build_index
+from kb.graph.terms import tc
+from kb.query.named import read_queries
+from kb.query.registry import Page, Registry
+from kb.resources import sample_path
+from kb.store import OxigraphStore, Store
+from tests.support.graphs import SEED, SEED_PMID, ingest_files
+from tests.support.paths import DATA, need
+
+SERIES = DATA / "cases" / "series.xml"
+QUERIES = read_queries()
+
+
+@cache
+def _quads() -> tuple[ox.Quad, ...]:
+    need(SEED.is_file(), f"{SEED} is absent")
+    return tuple(ingest_files(OxigraphStore(), sample_path(), SEED, SERIES).quads())
+
+
+@pytest.fixture(scope="module")
+def store() -> OxigraphStore:
+    """The sample, the seed and the series, in memory."""
+    loaded = OxigraphStore()
+    loaded.oxigraph.bulk_extend(_quads())
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def registry(store: OxigraphStore) -> Registry:
+    return Registry(store, QUERIES)
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The same quads on a Virtuoso server of this module's own."""
+    from tests.support.virtuoso import AVAILABLE, start_virtuoso
+
+    need(AVAILABLE, "virtuoso-t and isql-vt (Debian's virtuoso-opensource) are not installed")
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-cases"))
+    server.bulk_load(_quads())
+    remote = server.store()
+    yield remote
+    remote.close()
+    server.stop()
+
+
+def _cases(registry: Registry, **params: object) -> list[dict[str, object]]:
+    return [dict(r) for r in registry.run("cases", params, Page(500)).rows]  # type: ignore[arg-type]
+
+
+def test_each_case_report_is_one_case_and_the_cohort_none(registry: Registry) -> None:
+    rows = {r["case"]: r for r in _cases(registry)}
+    assert rows["88000002-1"]["age"] == 61 and rows["88000002-1"]["sex"] == "male"
+    assert rows["88000002-1"]["levels"] == ["C1", "C2"]
+    assert {c for c in rows if c.startswith("88000001-")} == {f"88000001-{n}" for n in (1, 2, 3)}
+    assert not any(c.startswith(SEED_PMID) for c in rows)
+    store = registry.store
+    cohort = iris.cohort_iri(SEED_PMID)
+    sizes = [
+        q.object.value for q in store.quads() if q.subject == cohort and q.predicate == tc("size")
+    ]  # type: ignore[attr-defined]
+    assert sizes == ["21"]
+
+
+def test_the_case_table_gives_lists_as_arrays_and_filters(registry: Registry) -> None:
+    (row,) = [r for r in _cases(registry) if r["case"] == "88000001-1"]
+    assert row["misdiagnoses"] == ["metastasis", "infection"]  # in the order the text gives
+    assert row["levels"] == ["C4", "C5"]
+    assert row["diagnosis_method"] == "excision-histology"
+    assert row["url"] == "/cases/88000001-1"
+    absent = _cases(registry, absent=["finding/contrast-enhancement"], region="region/lumbar")
+    assert "88000001-2" in {r["case"] for r in absent}
+    assert all("enhancement after gadolinium" in r["findings_absent"] for r in absent)
+    mistaken = _cases(registry, misdiagnosis="condition/synovial-cyst")
+    assert all("synovial cyst" in r["misdiagnoses"] for r in mistaken) and mistaken
+    recent = _cases(registry, year_from=2019, year_to=2019)
+    assert recent and all(r["year"] == 2019 for r in recent)
+    confirmed = _cases(registry, confirmed=True)
+    assert confirmed and all(
+        r["diagnosis_method"] in ("excision-histology", "biopsy-histology") for r in confirmed
+    )
+    paged = registry.run("cases", {}, Page(5, 5))
+    assert len(paged.rows) == 5 and paged.total == len(_cases(registry))
+
+
+def test_the_same_patient_published_twice_is_flagged_on_both_cases(registry: Registry) -> None:
+    rows = {r["case"]: r for r in _cases(registry)}
+    assert rows["88000002-1"]["possible_duplicates"] == ["88000003-1"]
+    assert rows["88000003-1"]["possible_duplicates"] == ["88000002-1"]
+    # Same group, same level, but a woman: another patient.
+    assert rows["88000003-2"]["possible_duplicates"] == []
+    kept = {r["case"] for r in _cases(registry, no_duplicates=True)}
+    assert "88000002-1" in kept and "88000003-1" not in kept  # the first report stays
+    record = get_case(registry, "88000003-1")
+    assert record is not None
+    (flag,) = record["possible_duplicates"]
+    reasons = " | ".join(flag["reasons"])
+    assert flag["case"] == "88000002-1"
+    for reason in ("same sex (male)", "ages 61 and 63", "shared author (lindqvist k)"):
+        assert reason in reasons
+
+
+def test_one_case_gives_every_cell_with_its_sentence(registry: Registry) -> None:
+    record = get_case(registry, "88000001-2")
+    assert record is not None
+    assert (record["age"], record["sex"], record["diagnosis_method"]) == (
+        67,
+        "male",
+        "biopsy-histology",
+    )
+    (absent,) = [
+        f for f in record["findings_absent"] if f["concept"] == "finding/contrast-enhancement"
+    ]
+    (evidence,) = absent["evidence"]
+    span = str(evidence["sentence"])[int(evidence["start"]) : int(evidence["end"])]  # type: ignore[arg-type]
+    assert "enhancement" in span and "Case 2" in str(evidence["sentence"])
+    group = {g["concept"] for g in record["said_of_the_group"]}
+    assert "condition/hyperphosphatemia" in group
+    assert not record["associated_conditions"]  # the group's phosphate is not this case's
+    assert get_case(registry, "88000001-9") is None
+
+
+def test_appraisal_items_come_with_their_sentences(registry: Registry) -> None:
+    items = {r["item"]: r for r in registry.run("appraisal", {"article": "88000001"}).rows}
+    assert items["histological-confirmation"]["answer"] == "yes"
+    assert "histology" in str(items["histological-confirmation"]["sentence"]).lower()
+    assert items["demographics"]["answer"] == "yes"
+    assert items["take-away"]["answer"] == "yes"
+    assert "should be considered" in str(items["take-away"]["sentence"])
+    assert items["follow-up"]["answer"] == "unclear" and items["follow-up"]["sentence"] is None
+    confirmed = registry.run(
+        "appraisal", {"criterion": "histological-confirmation", "verdict": "yes"}
+    ).rows
+    assert "88000001" in {r["pmid"] for r in confirmed}
+
+
+def test_every_case_is_a_valid_phenopacket(registry: Registry) -> None:
+    created = datetime(2026, 12, 7, tzinfo=UTC)
+    cases = build_index(registry).cases
+    assert len(cases) > 50
+    for features in cases:
+        record = get_case(registry, features.case)
+        assert record is not None
+        packet = Parse(to_json(to_phenopacket(record, "tc-rules/test", created)), Phenopacket())
+        assert packet.id == f"tckb-case-{features.case}"
+    packet = to_phenopacket(get_case(registry, "88000001-2") or {}, "tc-rules/test", created)
+    assert packet.subject.time_at_last_encounter.age.iso8601duration == "P67Y"
+    excluded = {f.type.label for f in packet.phenotypic_features if f.excluded}
+    assert excluded == {"enhancement after gadolinium"}
+    assert [d.term.label for d in packet.diseases if d.excluded] == ["synovial cyst"]
+    assert packet.meta_data.created_by == "tc-rules/test (automated agent)"
+    assert packet.phenotypic_features[0].evidence[0].evidence_code.id == "ECO:0000203"
+    assert "synovial cyst" in packet.meta_data.external_references[0].description
+
+
+def test_cases_like_a_patient_rank_shared_findings_first(registry: Registry) -> None:
+    index = build_index(registry)
+    patient = Patient(
+        present=frozenset({"finding/t2-hypointense", "finding/mass-lesion"}),
+        absent=frozenset({"finding/contrast-enhancement"}),
+        levels=frozenset({"L4"}),
+        sex="male",
+    )
+    ranked = index.like(patient, limit=10)
+    assert ranked[0].case.case == "88000001-2"  # all three findings, the level and the sex
+    assert ranked[0].score == 3.75
+    scores = [r.score for r in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r.shared for r in ranked)
+
+
+ASKED = [
+    {},
+    {"region": "region/cervical"},
+    {"absent": ["finding/contrast-enhancement"]},
+    {"misdiagnosis": "condition/metastasis", "year_from": 2015},
+    {"no_duplicates": True, "confirmed": True},
+]
+
+
+@pytest.mark.parametrize("params", ASKED, ids=[str(i) for i in range(len(ASKED))])
+def test_the_case_table_answers_alike_on_virtuoso(
+    registry: Registry, remote: Store, params: dict[str, object]
+) -> None:
+    expected = _cases(registry, **params)
+    assert expected
+    assert _cases(Registry(remote, QUERIES), **params) == expected
