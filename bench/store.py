@@ -36,6 +36,8 @@ from kb.models import (
     AbstractSection,
     Article,
     Assertion,
+    Author,
+    Case,
     Extraction,
     Patient,
     PubDate,
@@ -98,10 +100,18 @@ def _concepts_by_scheme() -> dict[str, list[str]]:
 
 
 def synthetic_one(number: int) -> tuple[Article, Extraction]:
-    """The ``number``-th synthetic article and its extraction (the same every time)."""
+    """The ``number``-th synthetic article and its extraction (the same every time).
+
+    Four in five are case reports (one case, every patient assertion its own), three in
+    twenty series of two to four patients told one by one (assertions shared among them, a
+    few the group's), one in twenty cohorts told as a group (no case).
+    """
     rng = random.Random(number)
     pmid = str(BASE_PMID + number)
     sentences = [" ".join(rng.choices(WORDS, k=rng.randint(12, 24))) for _ in range(4)]
+    kind = rng.random()
+    patients = 1 if kind < 0.8 else rng.randint(2, 4) if kind < 0.95 else rng.randint(10, 40)
+    told = patients if patients < 10 else 0
     assertions = []
     for role, (scheme, many) in ROLES.items():
         for concept in rng.sample(_concepts_by_scheme()[scheme], many):
@@ -116,23 +126,56 @@ def synthetic_one(number: int) -> tuple[Article, Extraction]:
                     sentence=sentence,
                     start=start,
                     end=start + rng.randint(3, 9),
+                    patient=rng.choice([*range(1, told + 1), None]) if told > 1 else told or None,
                 )
             )
+    cases = tuple(_synthetic_case(rng, k, assertions) for k in range(1, told + 1))
     article = Article(
         pmid=pmid,
         title=" ".join(rng.choices(WORDS, k=10)),
         abstract=tuple(AbstractSection(text=s) for s in sentences),
         pub_date=PubDate(year=rng.randint(1980, 2025), month=rng.randint(1, 12)),
         languages=("eng",),
+        authors=tuple(
+            Author(last_name=f"{rng.choice(SURNAMES)}{rng.randint(1, 400)}", initials="A")
+            for _ in range(rng.randint(1, 4))
+        ),
     )
+    design = "case-report" if patients == 1 else "case-series" if told else "retrospective-study"
     extraction = Extraction(
         pmid=pmid,
         extractor="bench/1.0",
-        study=Study(design="case-report", n_patients=1, patients=(Patient(age=50),)),
-        levels=("C4", "C5"),
+        study=Study(
+            design=design,  # type: ignore[arg-type]
+            n_patients=patients,
+            patients=tuple(Patient(age=c.age, sex=c.sex) for c in cases),
+        ),
+        levels=tuple(dict.fromkeys(v for c in cases for v in c.levels)),
         assertions=tuple(assertions),
+        cases=cases,
     )
     return article, extraction
+
+
+SURNAMES = ["Smith", "Tanaka", "Okafor", "Lindqvist", "Rossi", "Garcia", "Chen", "Novak"]
+VERTEBRAE = (
+    [f"C{i}" for i in range(1, 8)]
+    + [f"T{i}" for i in range(1, 13)]
+    + [f"L{i}" for i in range(1, 6)]
+)
+
+
+def _synthetic_case(rng: random.Random, k: int, assertions: list[Assertion]) -> Case:
+    top = rng.randrange(len(VERTEBRAE) - 1)
+    mine = [a for a in assertions if a.patient == k]
+    return Case(
+        patient=k,
+        age=rng.randint(5, 90),
+        sex=rng.choice(["female", "male"]),  # type: ignore[arg-type]
+        levels=tuple(VERTEBRAE[top : top + rng.randint(1, 2)]),
+        misdiagnoses=tuple(a.concept for a in mine if a.role == "misdiagnosis"),
+        diagnosis=rng.choice(["excision-histology", "biopsy-histology", "imaging", None]),  # type: ignore[arg-type]
+    )
 
 
 def median_ms(run: Callable[[], object], repeats: int, budget_s: float | None = None) -> float:

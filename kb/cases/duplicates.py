@@ -6,7 +6,7 @@ again. Two cases of different articles are flagged when all of these hold:
 - the same sex, both given;
 - the same age within a year, allowing for the time between the two articles (a patient
   of 50 in a 2010 report may be 52 in a 2012 series);
-- the same level or the same site of the lesion;
+- the same level of the lesion (or, when one of them gives no level, the same site);
 - publication years at most ``MAX_YEARS`` apart;
 - a shared author (family name and first initial) or a shared affiliation (its
   institution's words).
@@ -40,6 +40,11 @@ _COMMON = frozenset((
     "orthopaedic", "orthopedic", "radiology", "pathology", "spine", "usa",
 ))  # fmt: skip
 _WORD = re.compile(r"[a-z]{3,}")
+# Words that make a part of an affiliation name an institution, not a department or a town.
+_INSTITUTIONS = frozenset((
+    "university", "hospital", "clinic", "institute", "center", "centre", "college", "school",
+    "foundation", "infirmary", "klinikum", "ospedale", "hopital",
+))  # fmt: skip
 
 
 @dataclass
@@ -64,16 +69,19 @@ def authorship_from_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, Auth
 
 
 def institution(affiliation: str) -> frozenset[str]:
-    """The words naming an institution: its first comma part less the common words.
+    """The words naming an institution: the first comma part that names one, less common words.
 
-    >>> sorted(institution("Department of Neurosurgery, Mayo Clinic, Rochester, MN, USA."))
+    "Department of Nephrology" names none; "Mayo Clinic" does.
+
+    >>> sorted(institution("Department of Nephrology, Mayo Clinic, Rochester, MN, USA."))
     ['mayo']
+    >>> institution("Department of Nephrology, Rochester")
+    frozenset()
     """
-    parts = [p for p in affiliation.lower().split(",") if _WORD.findall(p)]
-    for part in parts:
-        words = frozenset(_WORD.findall(part)) - _COMMON
-        if words:
-            return words
+    for part in affiliation.lower().split(","):
+        words = set(_WORD.findall(part))
+        if words & _INSTITUTIONS:
+            return frozenset(words - _COMMON)
     return frozenset()
 
 
@@ -130,6 +138,8 @@ def _alike(a: CaseFeatures, b: CaseFeatures) -> list[str]:
     years = abs(a.year - b.year)
     aged = abs((b.age - a.age) - (b.year - a.year)) <= 1 or abs(b.age - a.age) <= 1
     levels, sites = sorted(a.levels & b.levels), sorted(a.sites & b.sites)
+    if a.levels and b.levels and not levels:
+        return []  # both levels told, and none shared: two lesions
     if years > MAX_YEARS or not aged or not (levels or sites):
         return []
     reasons = [f"same sex ({a.sex})", f"ages {a.age} and {b.age} within a year"]
@@ -167,5 +177,8 @@ def refresh_duplicates(registry: Registry, cases: Sequence[CaseFeatures]) -> lis
         chunk = pmids[start : start + MAX_LIST]
         rows += registry.run("article-authors", {"pmids": chunk}).rows
     flags = find_duplicates(pairs, authorship_from_rows(rows))
-    registry.store.replace_graphs({DUPLICATES_GRAPH: flag_quads(flags)})
+    if flags:
+        registry.store.replace_graphs({DUPLICATES_GRAPH: flag_quads(flags)})
+    elif DUPLICATES_GRAPH in registry.store.graph_names():
+        registry.store.drop_graphs([DUPLICATES_GRAPH])  # no empty graph left to count
     return flags

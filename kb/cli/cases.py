@@ -34,9 +34,12 @@ TABLE_COLUMNS = (
 @click.option("--year-to", type=int, help="Published this year or earlier.")
 @click.option("--confirmed", is_flag=True, help="Only cases proven by histology.")
 @click.option("--no-duplicates", is_flag=True, help="Keep only the first report of a patient.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows.")
+@click.option(
+    "--offset", type=click.IntRange(0), default=0, show_default=True, help="Rows skipped."
+)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="A table for people, or CSV or JSON for programs.")  # fmt: skip
 @pass_settings
 def cases_command(settings: Settings, /, no_duplicates: bool, limit: int, offset: int, fmt: str,
                   **filters: Any) -> None:  # fmt: skip
@@ -86,9 +89,10 @@ def case_command(settings: Settings, case: str, fmt: str) -> None:
 @click.option("--level", multiple=True, help="A vertebra of the lesion (repeat).")
 @click.option("--region", help="A region concept.")
 @click.option("--age", type=click.IntRange(0, 130), help="Age in years.")
-@click.option("--sex", type=click.Choice(["female", "male"]))
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--sex", type=click.Choice(["female", "male"]), help="The patient's sex.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Cases.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="A table for people, or CSV or JSON for programs.")  # fmt: skip
 @pass_settings
 def cases_like_command(settings: Settings, present: tuple[str, ...], absent: tuple[str, ...],
                        level: tuple[str, ...], region: str | None, age: int | None,

@@ -25,6 +25,7 @@ from kb.query.named import read_queries
 from kb.settings import Settings, get_settings
 from kb.store import OxigraphStore
 from tests.support.graphs import FIXTURE, SEED, fixture_store, ingest_files, write_fixture_home
+from tests.support.queries import example_params
 from tests.support.server import assert_envelope, assert_problem, serve
 
 QUERIES = read_queries()
@@ -99,13 +100,8 @@ def test_every_named_query_answers_over_http_with_its_defaults(
     api: httpx.Client, name: str
 ) -> None:
     needed = set(QUERIES[name].header.needs_one_of[:1])
-    params = {
-        p: "finding/t1-hypointense"
-        for p, d in QUERIES[name].params.items()
-        if d.required or p in needed
-    }
-    if "pmid" in params:
-        params["pmid"] = "11474353"
+    params = example_params(QUERIES[name])
+    params = {p: v for p, v in params.items() if QUERIES[name].params[p].required or p in needed}
     response = api.get(f"/queries/{name}", params=params)
     rows = assert_envelope(response)
     meta = response.json()["meta"]

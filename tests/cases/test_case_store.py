@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import cache
 
-import pyoxigraph as ox
 import pytest
 from google.protobuf.json_format import Parse
 from phenopackets import Phenopacket
@@ -22,27 +20,18 @@ from kb.cases.similar import Patient, build_index
 from kb.graph.terms import tc
 from kb.query.named import read_queries
 from kb.query.registry import Page, Registry
-from kb.resources import sample_path
 from kb.store import OxigraphStore, Store
-from tests.support.graphs import SEED, SEED_PMID, ingest_files
-from tests.support.paths import DATA, need
+from tests.support.graphs import SEED, SEED_PMID, case_quads, cases_store
+from tests.support.paths import need
 
-SERIES = DATA / "cases" / "series.xml"
 QUERIES = read_queries()
-
-
-@cache
-def _quads() -> tuple[ox.Quad, ...]:
-    need(SEED.is_file(), f"{SEED} is absent")
-    return tuple(ingest_files(OxigraphStore(), sample_path(), SEED, SERIES).quads())
 
 
 @pytest.fixture(scope="module")
 def store() -> OxigraphStore:
     """The sample, the seed and the series, in memory."""
-    loaded = OxigraphStore()
-    loaded.oxigraph.bulk_extend(_quads())
-    return loaded
+    need(SEED.is_file(), f"{SEED} is absent")
+    return cases_store()
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +46,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
     need(AVAILABLE, "virtuoso-t and isql-vt (Debian's virtuoso-opensource) are not installed")
     server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-cases"))
-    server.bulk_load(_quads())
+    server.bulk_load(case_quads())
     remote = server.store()
     yield remote
     remote.close()

@@ -46,11 +46,13 @@ def test_one_json_object_per_article_in_input_order_with_the_spec_shape(tmp_path
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [d["pmid"] for d in lines] == ["30", "10", "20"]
-    assert all(set(d) == {"pmid", "study", "levels", "assertions"} for d in lines)
+    # The contract's keys, and the case each assertion is about (README: the extension).
+    assert all(set(d) == {"pmid", "study", "levels", "assertions", "cases"} for d in lines)
     assert lines[0]["levels"] == ["C5"]
     enhancement = next(a for a in lines[0]["assertions"] if a["concept"].endswith("enhancement"))
     assert set(enhancement) == {
-        "role", "concept", "polarity", "certainty", "scope", "section", "sentence", "start", "end"
+        "role", "concept", "polarity", "certainty", "scope", "section", "sentence", "start", "end",
+        "patient",
     }  # fmt: skip
     assert (enhancement["polarity"], enhancement["section"]) == ("absent", "RESULTS")
     assert lines[1]["study"]["patients"] == [{"age": 70, "sex": "male"}]

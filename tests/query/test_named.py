@@ -23,20 +23,15 @@ from kb.errors import ParameterError, QueryError
 from kb.graph.article import deletion_quads, listing_key, to_quads
 from kb.graph.ontology import ensure_ontology
 from kb.models import Article, CommentCorrection, Extraction, PubDate
-from kb.query.named import NamedQuery, iter_variables, parse_named_query, read_queries
+from kb.query.named import iter_variables, parse_named_query, read_queries
 from kb.query.registry import Page, Registry, Table, bind_params, execute, prepare, to_value
 from kb.store import OxigraphStore
 from kb.store.base import quads_by_graph
 from tests.support.articles import assertion
 from tests.support.graphs import fixture_store, sample_store, write_fixture_home
+from tests.support.queries import EXAMPLES, example_params
 
 QUERIES = read_queries()
-EXAMPLES: dict[str, object] = {
-    "concept": "finding/t1-hypointense",
-    "pmid": "11474353",
-    "present": ["finding/t1-hypointense", "finding/t2-hypointense"],
-    "absent": ["finding/contrast-enhancement"],
-}
 
 
 @pytest.fixture(scope="module")
@@ -62,23 +57,6 @@ def pmids(row: dict[str, object], column: str = "pmids") -> set[str]:
 
 
 # --- the registry: every .rq file -----------------------------------------------------------
-
-
-def example_params(query: NamedQuery, every: bool = False) -> dict[str, object]:
-    """Values for the required and list params; with ``every``, a value for each param."""
-    values: dict[str, object] = {}
-    for name, param in query.params.items():
-        if name in EXAMPLES and (param.required or param.multiple or every):
-            values[name] = EXAMPLES[name]
-        elif param.type == "concept" and (param.required or every):
-            values[name] = EXAMPLES["concept"]
-        elif every and param.enum:
-            values[name] = param.enum[0]
-        elif every and param.type == "boolean":
-            values[name] = True
-        elif every and param.type == "integer":
-            values[name] = param.minimum or 1
-    return values
 
 
 def sub_selects(node: object) -> Iterator[CompValue]:

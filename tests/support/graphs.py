@@ -57,3 +57,25 @@ def write_fixture_home(home: Path) -> Path:
     store.oxigraph.bulk_extend(fixture_store().quads())
     store.close()
     return home
+
+
+CASES = DATA / "cases" / "series.xml"
+
+
+@cache
+def _case_quads() -> tuple[ox.Quad, ...]:
+    from kb.resources import sample_path
+
+    return tuple(ingest_files(OxigraphStore(), sample_path(), SEED, CASES).quads())
+
+
+def case_quads() -> tuple[ox.Quad, ...]:
+    """The sample, the seed and the case series (tests/data/cases), ingested once a session."""
+    return _case_quads()
+
+
+def cases_store() -> OxigraphStore:
+    """A fresh in-memory store holding ``case_quads()``."""
+    store = OxigraphStore()
+    store.oxigraph.bulk_extend(_case_quads())
+    return store

@@ -1,0 +1,164 @@
+"""The case table and "cases like my patient" on a large synthetic store.
+
+Builds an on-disk Oxigraph store of synthetic articles (bench/store.py: four in five case
+reports, the rest series told patient by patient and cohorts; mapped by the real mapping),
+flags the duplicates as a run would, then measures in one run:
+
+- ``cases``, first page of 50, under eight filter sets: ``cold`` (the engine, no cache: what
+  the first ask after a write pays) and ``served`` (the registry over a stream of 400
+  requests drawn from the sets, answers cached by the store's write generation);
+- the case ranking for 200 random patients (two to four findings with polarity, a level in
+  one of two): in Python from the case index (``kb.cases.similar``; its build is the cold
+  price, paid once per write generation) against the same ranking in SPARQL (findings
+  shared less contradicted, grouped per case). The ratio is SPARQL p50 / Python p50.
+
+Target: p95 under 100 ms once served, and cold, at 100,000 articles.
+
+    python bench/cases.py                        # 100,000 articles (builds for many minutes)
+    python bench/cases.py --articles 5000        # a quick run
+    python bench/cases.py --store /tmp/kb-cases  # build once, reuse on later runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import build
+
+from kb import iris
+from kb.cases.duplicates import refresh_duplicates
+from kb.cases.similar import Patient, build_index
+from kb.query.named import read_queries
+from kb.query.registry import Page, Registry, bind_params, execute
+from kb.store import OxigraphStore
+from kb.vocabulary import get_concepts
+
+FILTERS: list[dict[str, object]] = [
+    {},
+    {"region": "region/cervical"},
+    {"level": "C2"},
+    {"absent": ["finding/contrast-enhancement"]},
+    {"present": ["finding/t1-hypointense"], "region": "region/lumbar"},
+    {"misdiagnosis": "condition/metastasis"},
+    {"year_from": 2015, "confirmed": True},
+    {"no_duplicates": True},
+]
+
+
+def percentiles(times: Sequence[float]) -> str:
+    """p50 and p95 in ms."""
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
+
+
+def timed(run: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def sparql_ranking(patient: Patient, limit: int = 20) -> str:
+    """The ranking of ``kb.cases.similar`` by findings alone, written in SPARQL."""
+    rows = " ".join(
+        f'({iris.concept_iri(c)} "{polarity}")'
+        for c, polarity in [(c, "present") for c in patient.present]
+        + [(c, "absent") for c in patient.absent]
+    )
+    return f"""PREFIX tc: <https://w3id.org/tckb/ontology#>
+SELECT ?case ?key (SUM(?agree) - SUM(?against) AS ?score) WHERE {{
+  VALUES (?concept ?wanted) {{ {rows} }}
+  GRAPH <https://w3id.org/tckb/graph/claims> {{
+    ?claim tc:role "finding" ; tc:concept ?concept ; tc:polarity ?polarity
+  }}
+  ?case tc:caseClaim ?claim ; tc:caseKey ?key .
+  BIND(IF(?polarity = ?wanted, 1, 0) AS ?agree)
+  BIND(IF(?polarity = ?wanted, 0, 1) AS ?against)
+}}
+GROUP BY ?case ?key HAVING (SUM(?agree) >= 1)
+ORDER BY DESC(?score) DESC(?key)
+LIMIT {limit}"""
+
+
+def patients(count: int) -> list[Patient]:
+    """Random patients: two to four findings, each seen or not, and a level in one of two."""
+    rng = random.Random(7)
+    findings = sorted(c for c, concept in get_concepts().items() if concept.scheme == "finding")
+    asked = []
+    for _ in range(count):
+        chosen = rng.sample(findings, rng.randint(2, 4))
+        present = frozenset(c for c in chosen if rng.random() < 0.7)
+        level = (
+            frozenset({rng.choice(["C1", "C2", "T10", "L4"])})
+            if rng.random() < 0.5
+            else frozenset()
+        )
+        asked.append(Patient(present=present, absent=frozenset(chosen) - present, levels=level))
+    return asked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--store", type=Path, help="Build here once and reuse it.")
+    args = parser.parse_args()
+    folder = args.store or Path(tempfile.mkdtemp(prefix="kb-bench-cases-"))
+    home = folder / "home"
+    if not (home / "store").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        build(folder, args.articles)
+        print(f"built {args.articles:,} articles in {time.perf_counter() - started:.0f} s")
+    store = OxigraphStore(home / "store")
+    queries = read_queries()
+    registry = Registry(store, queries)
+
+    started = time.perf_counter()
+    index = build_index(registry)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    flags = refresh_duplicates(registry, index.cases)
+    flagged = time.perf_counter() - started
+    print(f"{len(index.cases):,} cases; index read in {built:.2f} s; "
+          f"{len(flags):,} duplicate flags in {flagged:.2f} s")  # fmt: skip
+
+    query = queries["cases"]
+    cold = []
+    for params in FILTERS:
+        bound = bind_params(query, params)  # type: ignore[arg-type]
+        runs = [timed(lambda b=bound: execute(store, query, b, Page(50))) for _ in range(5)]
+        cold += runs
+        total = execute(store, query, bound, Page(50)).total
+        print(f"  cases {params!s:70} {total or 0:>8,} rows  "
+              f"{statistics.median(runs) * 1000:7.1f} ms")  # fmt: skip
+    rng = random.Random(3)
+    stream = [rng.choice(FILTERS) for _ in range(400)]
+    served = [timed(partial(registry.run, "cases", p, Page(50))) for p in stream]
+    print(f"cases, first page, cold    {percentiles(cold)}")
+    print(f"cases, first page, served  {percentiles(served)}")
+
+    asked = patients(200)
+    python = [timed(lambda p=p: index.like(p)) for p in asked]
+    sparql = [timed(lambda p=p: list(store.query(sparql_ranking(p)))) for p in asked[:50]]  # type: ignore[call-overload]
+    print(f"ranking, Python index      {percentiles(python)}   (index read once: {built:.2f} s)")
+    print(f"ranking, SPARQL            {percentiles(sparql)}")
+    print(
+        f"SPARQL / Python (p50)      {statistics.median(sparql) / statistics.median(python):.1f}x"
+    )
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
