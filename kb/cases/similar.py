@@ -18,8 +18,9 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kb.iris import case_id, concept_id
 from kb.query.registry import Registry, to_value
@@ -28,25 +29,39 @@ from kb.vocabulary import get_concepts, region_of
 Finding = tuple[str, str]  # (concept id, polarity)
 
 
+Claim = tuple[str, str, str]  # (role, concept id, polarity)
+
+
 @dataclass
 class CaseFeatures:
     """What the index keeps of one case."""
 
     case: str
     key: int = 0
-    pmid: str = ""
     age: int | None = None
     sex: str | None = None
+    method: str | None = None
     levels: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
     sites: set[str] = field(default_factory=set)
-    findings: set[Finding] = field(default_factory=set)
+    claims: set[Claim] = field(default_factory=set)
     steps: list[tuple[int, str]] = field(default_factory=list)
+    duplicates: set[str] = field(default_factory=set)
+
+    @property
+    def pmid(self) -> str:
+        """The PMID of the article that describes the case."""
+        return self.case.partition("-")[0]
 
     @property
     def year(self) -> int:
         """The publication year (0 if unknown), from the case key."""
         return self.key // 10**12
+
+    @cached_property
+    def findings(self) -> set[Finding]:
+        """The (concept, polarity) of each finding the case's own assertions report."""
+        return {(concept, polarity) for role, concept, polarity in self.claims if role == "finding"}
 
     @property
     def misdiagnoses(self) -> list[str]:
@@ -54,10 +69,15 @@ class CaseFeatures:
         return [concept for _, concept in sorted(self.steps)]
 
 
-def features_from_rows(rows: Iterable[tuple[str, str, str]]) -> list[CaseFeatures]:
-    """Gather (case IRI, kind, value) rows of ``case-features`` into one record per case."""
+def features_from_rows(
+    rows: Iterable[tuple[str, str, str, int | None]], claims: Mapping[str, Claim]
+) -> list[CaseFeatures]:
+    """Gather ``case-features`` rows (case IRI, kind, value, rank) into one record per case.
+
+    ``claims`` says what each claim IRI claims (the ``claims`` query).
+    """
     cases: dict[str, CaseFeatures] = {}
-    for iri, kind, value in rows:
+    for iri, kind, value, rank in rows:
         name = case_id(iri)
         if name is None:
             continue
@@ -66,22 +86,20 @@ def features_from_rows(rows: Iterable[tuple[str, str, str]]) -> list[CaseFeature
             f = cases[name] = CaseFeatures(name)
         if kind == "key":
             f.key = int(value)
-        elif kind == "pmid":
-            f.pmid = value
         elif kind == "age":
             f.age = int(value)
-        elif kind == "sex":
-            f.sex = value
+        elif kind in ("sex", "method"):
+            setattr(f, kind, value)
         elif kind == "level":
             f.levels.add(value)
         elif kind in ("region", "site"):
             (f.regions if kind == "region" else f.sites).add(concept_id(value) or value)
-        elif kind == "finding":
-            polarity, _, concept = value.partition(" ")
-            f.findings.add((concept_id(concept) or concept, polarity))
+        elif kind == "claim" and value in claims:
+            f.claims.add(claims[value])
         elif kind == "misdiagnosis":
-            rank, _, concept = value.partition(" ")
-            f.steps.append((int(rank), concept_id(concept) or concept))
+            f.steps.append((rank or 0, concept_id(value) or value))
+        elif kind == "duplicate":
+            f.duplicates.add(case_id(value) or value)
     return list(cases.values())
 
 
@@ -151,6 +169,15 @@ class CaseIndex:
             for score, _, i in best
         ]
 
+    def select(self, asked: Mapping[str, object]) -> list[CaseFeatures]:
+        """The cases the ``cases`` named query would list for these parameters, in its order.
+
+        Retracted articles' cases are not in the index: ``include_retracted`` is the SPARQL's.
+        """
+        tests = _filters(asked, self.by_id)
+        chosen = [c for c in self.cases if all(test(c) for test in tests)]
+        return sorted(chosen, key=lambda c: c.key, reverse=True)
+
     def _score(
         self,
         i: int,
@@ -170,6 +197,35 @@ class CaseIndex:
         return score
 
 
+def _filters(
+    asked: Mapping[str, object], by_id: Mapping[str, CaseFeatures]
+) -> list[Callable[[CaseFeatures], bool]]:
+    """A test per filter of the ``cases`` query that is asked, as the query means it."""
+    tests: dict[str, Callable[[object], Callable[[CaseFeatures], bool]]] = {
+        "region": lambda v: lambda c: v in c.regions,
+        "level": lambda v: lambda c: v in c.levels,
+        "site": lambda v: lambda c: v in c.sites,
+        "misdiagnosis": lambda v: lambda c: v in c.misdiagnoses,
+        "associated": lambda v: lambda c: ("associated", v, "present") in c.claims,
+        "treatment": lambda v: lambda c: ("treatment", v, "present") in c.claims,
+        "year_from": lambda v: lambda c: c.year >= int(str(v)),
+        "year_to": lambda v: lambda c: c.year <= int(str(v)),
+        "confirmed": lambda v: lambda c: c.method in ("excision-histology", "biopsy-histology"),
+        "no_duplicates": lambda v: (
+            lambda c: all(by_id[d].key > c.key for d in c.duplicates if d in by_id)
+        ),
+        "present": lambda v: lambda c: all((x, "present") in c.findings for x in v),  # type: ignore[attr-defined]
+        "absent": lambda v: lambda c: all((x, "absent") in c.findings for x in v),  # type: ignore[attr-defined]
+    }
+    return [tests[name](value) for name, value in asked.items() if name in tests and value]
+
+
+SELECTABLE = frozenset(
+    ("region", "level", "site", "misdiagnosis", "associated", "treatment", "year_from",
+     "year_to", "confirmed", "no_duplicates", "present", "absent")
+)  # fmt: skip
+
+
 class CaseIndexHolder:
     """The case index of a store, rebuilt when the store's write generation moves on.
 
@@ -184,13 +240,25 @@ class CaseIndexHolder:
         self._generation: int | None = None
 
     def get(self) -> CaseIndex:
-        """The index for the store as it is now."""
+        """The index for the store as it is now (built here if it is not)."""
         with self._lock:
             generation = self.registry.store.generation
             if self._index is None or generation != self._generation:
                 self._index = build_index(self.registry)
                 self._generation = generation
             return self._index
+
+    def fresh(self) -> CaseIndex | None:
+        """The index if it is built for the store as it is now; else None, and a build begins.
+
+        For callers that can answer another way meanwhile (the case table, from SPARQL).
+        """
+        index, generation = self._index, self._generation
+        if index is not None and generation == self.registry.store.generation:
+            return index
+        if not self._lock.locked():
+            self.warm_in_background()
+        return None
 
     def warm_in_background(self) -> threading.Thread:
         """Build the index in a thread of its own, so the first question finds it built."""
@@ -200,14 +268,26 @@ class CaseIndexHolder:
 
 
 def build_index(registry: Registry) -> CaseIndex:
-    """Read every case's features from the store (one query, streamed) into an index."""
-    query = registry.get("case-features")
-    result = registry.store.query(query.sparql)
+    """Read every case's features from the store (two queries, streamed) into an index."""
+    claims = {
+        str(to_value(s["claim"])): (
+            str(to_value(s["role"])),
+            concept_id(str(to_value(s["concept"]))) or "",
+            str(to_value(s["polarity"])),
+        )
+        for s in registry.store.query(registry.get("claims").sparql)  # type: ignore[attr-defined]
+    }
+    result = registry.store.query(registry.get("case-features").sparql)
     rows = (
-        (str(to_value(s["case"])), str(to_value(s["kind"])), str(to_value(s["value"])))
+        (
+            str(to_value(s["case"])),
+            str(to_value(s["kind"])),
+            str(to_value(s["value"])),
+            rank if isinstance(rank := to_value(s["rank"]), int) else None,
+        )
         for s in result  # type: ignore[attr-defined]
     )
-    return CaseIndex(features_from_rows(rows))
+    return CaseIndex(features_from_rows(rows, claims))
 
 
 def ranked_rows(ranking: Sequence[Ranked]) -> list[dict[str, object]]:

@@ -34,12 +34,12 @@ from pydantic import Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from kb.errors import ParameterError, QueryError
-from kb.iris import concept_id, concept_iri
+from kb.iris import case_from_id, concept_id, concept_iri
 from kb.models import Frozen
 from kb.resources import queries_dir
 from kb.store import Term
 
-ParamType = TypingLiteral["string", "integer", "boolean", "concept", "pmid"]
+ParamType = TypingLiteral["string", "integer", "boolean", "concept", "pmid", "case"]
 Value = str | int | float | bool | list[str] | None
 RawValue = str | int | bool | Sequence[str]
 
@@ -320,6 +320,11 @@ def to_term(name: str, param: Param, value: object) -> Term:
         return ox.Literal(value)
     if param.type == "concept":
         return ox.NamedNode(concept_iri(_known_concept(name, value)).value)
+    if param.type == "case":
+        try:
+            return ox.NamedNode(case_from_id(value).value)
+        except ValueError as exc:
+            raise ParameterError(name, str(exc)) from None
     if len(value) > MAX_TEXT:
         raise ParameterError(name, f"longer than {MAX_TEXT} characters")
     if param.enum is not None and value not in param.enum:

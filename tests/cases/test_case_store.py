@@ -14,7 +14,7 @@ from google.protobuf.json_format import Parse
 from phenopackets import Phenopacket
 
 from kb import iris
-from kb.cases import get_case
+from kb.cases import case_table, get_case
 from kb.cases.phenopacket import to_json, to_phenopacket
 from kb.cases.similar import Patient, build_index
 from kb.graph.terms import tc
@@ -194,3 +194,26 @@ def test_the_case_table_answers_alike_on_virtuoso(
     expected = _cases(registry, **params)
     assert expected
     assert _cases(Registry(remote, QUERIES), **params) == expected
+
+
+SELECTED = [
+    *ASKED,
+    {"level": "C2"},
+    {"site": "site/facet-joint"},
+    {"present": ["finding/t2-hypointense"], "absent": ["finding/contrast-enhancement"]},
+    {"associated": "condition/hemodialysis", "treatment": "treatment/surgical-excision"},
+    {"year_to": 2016},
+    {"no_duplicates": True},
+]
+
+
+@pytest.mark.parametrize("params", SELECTED, ids=[str(i) for i in range(len(SELECTED))])
+def test_the_index_picks_the_same_page_as_the_query(
+    registry: Registry, params: dict[str, object]
+) -> None:
+    index = build_index(registry)
+    for page in (Page(500), Page(3, 2)):
+        by_index = case_table(registry, index, params, page)  # type: ignore[arg-type]
+        by_query = registry.run("cases", params, page)  # type: ignore[arg-type]
+        assert by_index.rows == by_query.rows
+        assert by_index.total == by_query.total

@@ -10,8 +10,8 @@ from pyoxigraph import NamedNode
 
 from kb.api.deps import PageDep, RegistryDep, RunnerDep
 from kb.api.models import Envelope, Meta, Row
-from kb.api.routes.queries import FormatParam, answer_table, table_route
-from kb.cases import get_case, parse_case_id
+from kb.api.routes.queries import FormatParam, table_answer, table_route
+from kb.cases import case_table, get_case, parse_case_id
 from kb.cases.phenopacket import to_json, to_phenopacket
 from kb.cases.record import record_rows
 from kb.cases.similar import CaseIndexHolder, Patient, ranked_rows
@@ -75,7 +75,9 @@ async def list_cases(
         "include_retracted": include_retracted,
     }
     params = {k: v for k, v in params.items() if v is not None and v != []}
-    return await answer_table(request, registry, runner, "cases", params, page, format)
+    holder: CaseIndexHolder = request.app.state.cases
+    table = await runner(case_table, registry, holder.fresh(), params, page)
+    return table_answer(request, registry, "cases", params, page, format, table)
 
 
 @table_route(router, "/cases/like", "Cases like a patient's, ranked by the findings they share")

@@ -11,7 +11,7 @@ from kb.api.deps import PageDep, ParamsDep, RegistryDep, RunnerDep
 from kb.api.models import Envelope, Meta, QueryInfo, QueryParam, Row
 from kb.query.named import NamedQuery, Param
 from kb.query.protocol import Format, choose_format
-from kb.query.registry import Registry
+from kb.query.registry import Page, Registry, Table
 
 router = APIRouter(tags=["queries"])
 
@@ -64,8 +64,22 @@ async def answer_table(
     fmt: str | None,
 ) -> Envelope[list[Row]] | Response:
     """Run a named query and hand out one page of it, as JSON or CSV."""
-    chosen = choose_format(TABLE_OFFERS, fmt, request.headers.get("accept"), "a table")
+    choose_format(TABLE_OFFERS, fmt, request.headers.get("accept"), "a table")  # before the work
     table = await runner(registry.run, name, params, page)
+    return table_answer(request, registry, name, params, page, fmt, table)
+
+
+def table_answer(
+    request: Request,
+    registry: Registry,
+    name: str,
+    params: dict[str, Any],
+    page: Page,
+    fmt: str | None,
+    table: Table,
+) -> Envelope[list[Row]] | Response:
+    """Hand out a page of a named query's answer, as JSON or CSV."""
+    chosen = choose_format(TABLE_OFFERS, fmt, request.headers.get("accept"), "a table")
     if chosen.name == "csv":
         return Response(table.to_csv(), media_type="text/csv; charset=utf-8")
     meta = Meta(
