@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from kb.iris import case_id, concept_id
+from kb.query.named import Value
 from kb.query.registry import Registry, to_value
 from kb.vocabulary import get_concepts, region_of
 
@@ -290,7 +291,7 @@ def build_index(registry: Registry) -> CaseIndex:
     return CaseIndex(features_from_rows(rows, claims))
 
 
-def ranked_rows(ranking: Sequence[Ranked]) -> list[dict[str, object]]:
+def ranked_rows(ranking: Sequence[Ranked]) -> list[dict[str, Value]]:
     """The ranking as table rows: labels, not ids, and lists as arrays."""
     concepts = get_concepts()
 

@@ -43,6 +43,9 @@ class Quality(Frozen):
     background_leakage: float = Field(
         description="Share of background-only tuples read as the patient's."
     )
+    cases: dict[str, float] | None = Field(
+        None, description="The case attribution's first read (kb eval on a set with cases)."
+    )
 
 
 @cache

@@ -49,7 +49,7 @@ def test_a_case_report_has_one_case_with_its_age_sex_and_levels() -> None:
 
 
 def test_a_series_told_patient_by_patient_gives_each_its_own_assertions() -> None:
-    x = extract_article(_read(SERIES)["88000001"])
+    x = extract_article(_read(SERIES)["77000001"])
     assert x.study.n_patients == 3
     ages = [(c.patient, c.age, c.sex, c.levels) for c in x.cases]
     assert ages == [
@@ -67,7 +67,7 @@ def test_a_series_told_patient_by_patient_gives_each_its_own_assertions() -> Non
 
 
 def test_the_diagnostic_trajectory_keeps_the_order_the_text_gives() -> None:
-    first, second, third = extract_article(_read(SERIES)["88000001"]).cases
+    first, second, third = extract_article(_read(SERIES)["77000001"]).cases
     assert first.misdiagnoses == ("condition/metastasis", "condition/infection")
     assert (first.diagnosis, second.diagnosis, third.diagnosis) == (
         "excision-histology",
@@ -153,6 +153,6 @@ def test_the_extract_output_carries_the_patient_and_the_cases(tmp_path: Path) ->
     done = CliRunner().invoke(cli, ["extract", str(SERIES), "--format", "jsonl"])
     assert done.exit_code == 0, done.output
     docs = {d["pmid"]: d for d in map(json.loads, done.output.splitlines())}
-    series = docs["88000001"]
+    series = docs["77000001"]
     assert [c["patient"] for c in series["cases"]] == [1, 2, 3]
     assert {a["patient"] for a in series["assertions"]} == {None, 1, 2, 3}

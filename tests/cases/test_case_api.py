@@ -48,27 +48,27 @@ def test_the_case_table_pages_filters_and_links_each_row_to_its_evidence(
         params=[("present", "finding/t2-hypointense"), ("absent", "finding/contrast-enhancement")],
     )
     found = {r["case"] for r in assert_envelope(present)}
-    assert "88000001-2" in found
+    assert "77000001-2" in found
     text = api.get("/cases", params={"format": "csv", "misdiagnosis": "condition/metastasis"}).text
     table = list(csv.DictReader(io.StringIO(text)))
     assert table and all("metastasis" in r["misdiagnoses"] for r in table)
 
 
 def test_one_case_as_json_csv_and_phenopacket(api: httpx.Client) -> None:
-    record = assert_envelope(api.get("/cases/88000001-1"))
+    record = assert_envelope(api.get("/cases/77000001-1"))
     assert [m["label"] for m in record["misdiagnoses"]] == ["metastasis", "infection"]
     assert record["misdiagnoses"][0]["evidence"][0]["sentence"].startswith("It was first taken")
-    rows = list(csv.DictReader(io.StringIO(api.get("/cases/88000001-1?format=csv").text)))
+    rows = list(csv.DictReader(io.StringIO(api.get("/cases/77000001-1?format=csv").text)))
     assert {"field", "value", "sentence", "start", "end"} <= set(rows[0])
     assert any(r["field"] == "misdiagnoses" and r["value"] == "metastasis" for r in rows)
-    packet = api.get("/cases/88000001-1", params={"format": "phenopacket"})
+    packet = api.get("/cases/77000001-1", params={"format": "phenopacket"})
     assert packet.headers["content-type"].startswith("application/vnd.ga4gh.phenopacket+json")
     parsed = Parse(packet.text, Phenopacket())
-    assert parsed.subject.id == "88000001-1"
+    assert parsed.subject.id == "77000001-1"
 
 
 def test_an_unknown_or_malformed_case_is_refused_plainly(api: httpx.Client) -> None:
-    assert_problem(api.get("/cases/88000001-9"), 404)
+    assert_problem(api.get("/cases/77000001-9"), 404)
     assert_problem(api.get("/cases/not-a-case"), 400)
 
 
@@ -83,11 +83,18 @@ def test_cases_like_a_patient_ranks_cases_with_what_they_were_taken_for(
         ("sex", "male"),
     ]
     rows = assert_envelope(api.get("/cases/like", params=params))
-    assert rows[0]["case"] == "88000001-2"
+    assert rows[0]["case"] == "77000001-2"
     assert rows[0]["mistaken_for"] == ["synovial cyst"]
-    assert rows[0]["url"] == "/cases/88000001-2"
+    assert rows[0]["url"] == "/cases/77000001-2"
     assert_problem(api.get("/cases/like"), 400)
     assert_problem(api.get("/cases/like", params={"present": "finding/not-one"}), 400)
+    assert_problem(api.get("/cases/like", params={"level": "X9"}), 400)
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(api.get("/cases/like", params=[*params, ("format", "csv")]).text)
+        )
+    )
+    assert csv_rows[0]["case"] == "77000001-2" and csv_rows[0]["mistaken_for"] == "synovial cyst"
 
 
 def test_kb_cases_case_and_export_on_the_command_line(tmp_path: Path) -> None:
@@ -102,9 +109,9 @@ def test_kb_cases_case_and_export_on_the_command_line(tmp_path: Path) -> None:
     table = runner.invoke(cli, ["cases", "--level", "L4", "--format", "json"], env=env)
     assert table.exit_code == 0, table.output
     rows = json.loads(table.output)["rows"]
-    assert "88000001-2" in {r["case"] for r in rows}
-    one = runner.invoke(cli, ["case", "88000002-1"], env=env)
-    assert json.loads(one.output)["possible_duplicates"][0]["case"] == "88000003-1"
+    assert "77000001-2" in {r["case"] for r in rows}
+    one = runner.invoke(cli, ["case", "77000002-1"], env=env)
+    assert json.loads(one.output)["possible_duplicates"][0]["case"] == "77000003-1"
     folder = tmp_path / "packets"
     done = runner.invoke(cli, ["export", "--format", "phenopackets", "-o", str(folder)], env=env)
     assert done.exit_code == 0, done.output

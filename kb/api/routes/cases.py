@@ -18,9 +18,10 @@ from kb.cases.similar import CaseIndexHolder, Patient, ranked_rows
 from kb.errors import ParameterError
 from kb.iris import concept_id
 from kb.models import Sex
-from kb.query.named import Param, Value, to_term
+from kb.query.named import Param, to_term
 from kb.query.protocol import Format, choose_format
-from kb.query.registry import Table
+from kb.query.registry import Page, Table
+from kb.vocabulary import VERTEBRAE
 
 router = APIRouter(tags=["cases"])
 
@@ -83,6 +84,7 @@ async def list_cases(
 @table_route(router, "/cases/like", "Cases like a patient's, ranked by the findings they share")
 async def cases_like(
     request: Request,
+    registry: RegistryDep,
     runner: RunnerDep,
     present: Concepts = [],  # noqa: B006
     absent: Concepts = [],  # noqa: B006
@@ -101,6 +103,9 @@ async def cases_like(
     """
     if not (present or absent or level or region):
         raise ParameterError("present", "give findings (present, absent), a level or a region")
+    unknown = [v for v in level if v not in VERTEBRAE]
+    if unknown:
+        raise ParameterError("level", f"{unknown[0][:20]!r} is no vertebra (C1..C7, T1..T12, ...)")
     patient = Patient(
         present=frozenset(_concepts("present", present)),
         absent=frozenset(_concepts("absent", absent)),
@@ -111,15 +116,12 @@ async def cases_like(
     )
     holder: CaseIndexHolder = request.app.state.cases
     index = await runner(holder.get)
-    rows: list[dict[str, Value]] = ranked_rows(index.like(patient, limit, min_shared))  # type: ignore[assignment]
-    columns = tuple(rows[0]) if rows else ("case",)
-    table = Table(columns=columns, rows=tuple(rows), total=len(rows))
-    chosen = choose_format(CASE_OFFERS[:2], format, request.headers.get("accept"), "a table")
-    if chosen.name == "csv":
-        return Response(table.to_csv(), media_type="text/csv; charset=utf-8")
-    return Envelope(
-        data=rows, meta=Meta(query="cases-like", total=len(rows), columns=list(columns))
-    )
+    rows = ranked_rows(index.like(patient, limit, min_shared))
+    table = Table(columns=tuple(rows[0]) if rows else ("case",), rows=tuple(rows), total=len(rows))
+    asked = {"present": present, "absent": absent, "level": level, "region": region, "age": age,
+             "sex": sex, "min_shared": min_shared}  # fmt: skip
+    asked = {k: v for k, v in asked.items() if v not in (None, [])}
+    return table_answer(request, registry, "cases-like", asked, Page(limit), format, table)
 
 
 @router.get(
