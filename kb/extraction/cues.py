@@ -27,6 +27,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "lesson": rules.LESSON,
     "literature": rules.LITERATURE,
     "search": rules.LITERATURE_SEARCH,
+    "retrieved": rules.RETRIEVED,
     "anaphora": rules.PATIENT_ANAPHORA,
     "patient": rules.PATIENT_PHRASES,
     "past": rules.PAST_VERBS,

@@ -18,7 +18,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.7.0"
+EXTRACTOR = "tc-rules/1.8.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -109,16 +109,19 @@ def assign_scopes(sentences: Sequence[Sentence]) -> None:
     A sentence about other articles' cases is background wherever it stands, and so are the
     sentences after it in its section until one turns back to the article's own patients;
     after a search of the literature, the patient sections that follow too (a review's
-    methods, then its results).
+    methods, then its results), and any later sentence that tells what the search found
+    ("Seventy-one patients were identified"), even after the article's own case.
     """
     seen_case = False
-    section, literature, searching = "", False, False
+    section, literature, searching, searched = "", False, False, False
     for s in sentences:
         has = s.cues.has
         if s.section != section:
             section, literature = s.section, searching and s.kind == "patient"
         ours = has("own") or has("intro") or introduces_patient(s.text) or _personal(s)
-        searching = s.kind != "title" and (has("search") or (searching and not ours))
+        found = searched and has("retrieved") and not ours
+        searched = searched or has("search")
+        searching = s.kind != "title" and (has("search") or found or (searching and not ours))
         literature = s.kind != "title" and (
             has("literature") or searching or (literature and not ours)
         )

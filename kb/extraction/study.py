@@ -31,10 +31,15 @@ _FOUND_IN = re.compile(
 
 
 def _patients_then_lesion(link: str) -> re.Pattern[str]:
-    """A count of patients, ``link``, and within three words a word naming the lesion."""
+    """A count of patients, ``link``, and within five words a word naming the lesion.
+
+    A parenthesis may stand between ("eight patients (six women, median age 63) with ...").
+    """
     lesion = "|".join(rules.LESION_WORDS)
     return re.compile(
-        rf"{_NUMBER}\s+{_PATIENTS}\s+(?:{link})\s+(?:[a-z-]+\s+){{0,3}}?(?:{lesion})", re.I
+        rf"{_NUMBER}\s+{_PATIENTS}\s+(?:\([^)]*\)\s+)?(?:{link})\s+(?:[a-z-]+\s+){{0,5}}?"
+        rf"(?:{lesion})",
+        re.I,
     )
 
 
@@ -42,8 +47,13 @@ def _patients_then_lesion(link: str) -> re.Pattern[str]:
 _WITH = _patients_then_lesion("with")
 # "At baseline, 8 patients had spinal tumoral calcinosis": the patients with the lesion.
 _HAD = _patients_then_lesion("had|showed|developed")
+# "calcific deposits in 19 patients (20%)": the lesion, then the patients who have it.
+_LESION_IN = re.compile(
+    r"\b(?:" + "|".join(rules.LESION_WORDS) + r")[a-z]*\s+in\s+" + _NUMBER + r"\s+" + _PATIENTS,
+    re.I,
+)
 _COUNT = re.compile(_NUMBER + r"\s+" + _PATIENTS, re.I)
-_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _HAD, _WITH)
+_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _LESION_IN, _HAD, _WITH)
 _DENOMINATOR = frozenset(rules.DENOMINATOR_WORDS)
 _NOT_COUNTED = frozenset((*rules.LITERATURE_WORDS, *rules.DENOMINATOR_WORDS))
 _LESION = re.compile(r"\b(?:" + "|".join(rules.LESION_WORDS) + r")", re.I)
@@ -138,7 +148,11 @@ def _share(text: str, m: re.Match[str]) -> bool:
         return True
     whole = _number(m.group(2))
     told = [c for c in _COUNT.finditer(text, 0, m.start()) if _names_lesion(text, c.start())]
-    told += [c for p in (_OF_ALL, _FOUND_IN, _HAD, _WITH) for c in p.finditer(text, 0, m.start())]
+    told += [
+        c
+        for p in (_OF_ALL, _FOUND_IN, _LESION_IN, _HAD, _WITH)
+        for c in p.finditer(text, 0, m.start())
+    ]
     return not any(_number(c.group(1)) == whole for c in told)
 
 

@@ -303,3 +303,36 @@ def test_levels_of_spondylosis_are_not_the_lesions() -> None:
         title=TITLE,
     )
     assert found.levels == ("C4", "C5")
+
+
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        ("We report eight patients (six women and two men, median age 63 years) with "
+         "histologically proven tumoral calcinosis. Rim enhancement was seen in five patients.", 8),
+        ("We reviewed 14 patients with histologically or clinically confirmed spinal tumoral "
+         "calcinosis. Enhancement was present in seven of the nine patients given contrast.", 14),
+        ("CT showed calcific deposits in 19 patients (20%), 15 of whom had limited disease.", 19),
+    ],
+)  # fmt: skip
+def test_the_count_with_the_lesion_is_read_through_asides_and_long_qualifiers(
+    results: str, count: int
+) -> None:
+    found = read(
+        ("RESULTS", results),
+        title="Tumoral calcinosis of the spine: a series",
+        types=(PublicationType(name="Journal Article"),),
+    )
+    assert found.study.n_patients == count
+
+
+def test_what_the_search_found_is_the_literatures_even_after_the_own_case() -> None:
+    found = read(
+        ("METHODS", "MEDLINE and Embase were searched for reports of spinal tumoral calcinosis. "
+                    "We also describe a 16-year-old girl with juvenile dermatomyositis."),
+        ("RESULTS", "Seventy-one patients were identified; 52% were receiving hemodialysis."),
+        title="Spinal tumoral calcinosis: a systematic review and a new case",
+    )  # fmt: skip
+    assert ("associated", "condition/hemodialysis", "present") not in tuples(found)
+    assert ("associated", "condition/dermatomyositis", "present") in tuples(found)
+    assert found.study.n_patients == 1

@@ -220,6 +220,13 @@ LITERATURE_SEARCH = (
     "we searched", "were searched", "pubmed", "medline", "embase", "literature search",
     "search of the literature", "searched the literature",
 )  # fmt: skip
+# What a search of the literature found: after a search, a sentence saying so is the
+# literature's, even when the article's own case was told in between.
+RETRIEVED = (
+    "were identified", "were included", "were retrieved", "met the inclusion criteria",
+    "met inclusion criteria", "were eligible", "were found in the literature", "were reviewed",
+    "articles", "studies", "publications", "reports",
+)  # fmt: skip
 # Words that bring the article's own patient back after a passage about the literature ("the
 # patients" does not: a review says it of the cases it pools).
 PERSONAL_WORDS = ("she", "he", "her", "his", "him", "our")
