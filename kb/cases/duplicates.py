@@ -27,8 +27,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kb import iris
 from kb.cases.similar import CaseFeatures
 from kb.graph.terms import RDF_TYPE, QuadSet, tc
-from kb.query.named import MAX_LIST
-from kb.query.registry import Registry
+from kb.query.registry import Registry, bind_params, prepare, to_value
 
 DUPLICATES_GRAPH = NamedNode(iris.GRAPH + "duplicates")
 MAX_YEARS = 5
@@ -94,42 +93,52 @@ class Flag:
     reasons: tuple[str, ...]
 
 
-Pair = tuple[CaseFeatures, CaseFeatures, list[str]]
+# An author or institution shared by more articles than this says nothing of one patient.
+MAX_SHARED = 200
 
 
-def alike_pairs(cases: Sequence[CaseFeatures]) -> list[Pair]:
-    """Pairs of cases of different articles alike in sex, age, place and date, with reasons."""
-    by_sex: dict[str, list[CaseFeatures]] = defaultdict(list)
+def find_duplicates(
+    cases: Sequence[CaseFeatures], authorship: Mapping[str, Authorship]
+) -> list[Flag]:
+    """Every pair of cases of different articles that meets all the criteria, as flags.
+
+    Cases are blocked by what the articles share (an author, an institution) and by sex, so
+    each is compared only with the cases of the articles its authors also wrote.
+    """
+    blocks: dict[tuple[str, object], list[CaseFeatures]] = defaultdict(list)
     for c in cases:
-        if c.sex and c.age is not None:
-            by_sex[c.sex].append(c)
-    pairs = []
-    for group in by_sex.values():
-        group.sort(key=lambda c: (c.age, c.case))
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                if (b.age or 0) - (a.age or 0) > 1 + MAX_YEARS:
-                    break
-                reasons = _alike(a, b)
-                if reasons:
-                    pairs.append((a, b, reasons))
-    return pairs
-
-
-def find_duplicates(pairs: Iterable[Pair], authorship: Mapping[str, Authorship]) -> list[Flag]:
-    """The alike pairs whose articles share an author or an affiliation, as flags."""
-    flags = []
-    for a, b, reasons in pairs:
-        x, y = authorship.get(a.pmid, Authorship()), authorship.get(b.pmid, Authorship())
-        authors = sorted(x.authors & y.authors)
-        places = sorted(" ".join(sorted(w)) for w in x.institutions & y.institutions if w)
-        if not authors and not places:
+        who = authorship.get(c.pmid)
+        if who is None or not c.sex or c.age is None:
             continue
-        shared = [f"shared author ({', '.join(authors)})"] if authors else []
-        shared += [f"shared affiliation ({', '.join(places)})"] if places else []
-        first, second = sorted((a.case, b.case))
-        flags.append(Flag(first, second, (*reasons, *shared)))
-    return sorted(flags, key=lambda f: (f.first, f.second))
+        for shared in (*who.authors, *(" ".join(sorted(w)) for w in who.institutions if w)):
+            blocks[(c.sex, shared)].append(c)
+    found: dict[tuple[str, str], Flag] = {}
+    for block in blocks.values():
+        if len({c.pmid for c in block}) > MAX_SHARED:
+            continue
+        for i, a in enumerate(block):
+            for b in block[i + 1 :]:
+                first, second = sorted((a.case, b.case))
+                if (first, second) in found:
+                    continue
+                flag = _flag(a, b, authorship)
+                if flag is not None:
+                    found[(first, second)] = flag
+    return sorted(found.values(), key=lambda f: (f.first, f.second))
+
+
+def _flag(a: CaseFeatures, b: CaseFeatures, authorship: Mapping[str, Authorship]) -> Flag | None:
+    a, b = sorted((a, b), key=lambda c: (c.key, c.case))  # the earlier report first
+    reasons = _alike(a, b)
+    if not reasons:
+        return None
+    x, y = authorship[a.pmid], authorship[b.pmid]
+    authors = sorted(x.authors & y.authors)
+    places = sorted(" ".join(sorted(w)) for w in x.institutions & y.institutions if w)
+    reasons += [f"shared author ({', '.join(authors)})"] if authors else []
+    reasons += [f"shared affiliation ({', '.join(places)})"] if places else []
+    first, second = sorted((a.case, b.case))
+    return Flag(first, second, tuple(reasons))
 
 
 def _alike(a: CaseFeatures, b: CaseFeatures) -> list[str]:
@@ -170,13 +179,13 @@ def flag_quads(flags: Iterable[Flag]) -> list[Quad]:
 
 def refresh_duplicates(registry: Registry, cases: Sequence[CaseFeatures]) -> list[Flag]:
     """Flag the duplicates among the cases and rewrite the duplicates graph with them."""
-    pairs = alike_pairs(cases)
-    pmids = sorted({c.pmid for a, b, _ in pairs for c in (a, b)})
-    rows: list[Mapping[str, object]] = []
-    for start in range(0, len(pmids), MAX_LIST):
-        chunk = pmids[start : start + MAX_LIST]
-        rows += registry.run("article-authors", {"pmids": chunk}).rows
-    flags = find_duplicates(pairs, authorship_from_rows(rows))
+    query = registry.get("article-authors")
+    everyone = prepare(query, bind_params(query, {}))  # no PMID: every article's authors
+    rows = (
+        {name: to_value(s[name]) for name in ("pmid", "family", "given", "affiliation")}
+        for s in registry.store.query(everyone)  # type: ignore[attr-defined]
+    )
+    flags = find_duplicates(cases, authorship_from_rows(rows))
     if flags:
         registry.store.replace_graphs({DUPLICATES_GRAPH: flag_quads(flags)})
     elif DUPLICATES_GRAPH in registry.store.graph_names():
