@@ -136,7 +136,8 @@ class CaseIndex:
     """Every case's features, with posting lists from each finding to the cases reporting it."""
 
     def __init__(self, cases: Sequence[CaseFeatures]) -> None:
-        self.cases = list(cases)
+        self.cases = sorted(cases, key=lambda c: c.key, reverse=True)  # the table's order
+        self._selected: dict[tuple[tuple[str, str], ...], list[CaseFeatures]] = {}
         self.by_id = {c.case: c for c in self.cases}
         self.postings: dict[Finding, list[int]] = defaultdict(list)
         self.by_place: dict[str, list[int]] = defaultdict(list)
@@ -175,9 +176,11 @@ class CaseIndex:
 
         Retracted articles' cases are not in the index: ``include_retracted`` is the SPARQL's.
         """
-        tests = _filters(asked, self.by_id)
-        chosen = [c for c in self.cases if all(test(c) for test in tests)]
-        return sorted(chosen, key=lambda c: c.key, reverse=True)
+        key = tuple(sorted((name, repr(value)) for name, value in asked.items()))
+        if key not in self._selected:  # the index is one write generation's: kept with it
+            tests = _filters(asked, self.by_id)
+            self._selected[key] = [c for c in self.cases if all(t(c) for t in tests)]
+        return self._selected[key]
 
     def _score(
         self,
