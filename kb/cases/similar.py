@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -141,6 +141,11 @@ class CaseIndex:
         self.by_id = {c.case: c for c in self.cases}
         self.postings: dict[Finding, list[int]] = defaultdict(list)
         self.by_place: dict[str, list[int]] = defaultdict(list)
+        # Each filter of the case table and its value -> the positions of the cases it keeps.
+        self.keeps: dict[tuple[str, object], set[int]] = defaultdict(set)
+        for i, c in enumerate(self.cases):
+            for name, value in _filter_terms(c, self.by_id):
+                self.keeps[(name, value)].add(i)
         for i, c in enumerate(self.cases):
             for f in c.findings:
                 self.postings[f].append(i)
@@ -178,8 +183,21 @@ class CaseIndex:
         """
         key = tuple(sorted((name, repr(value)) for name, value in asked.items()))
         if key not in self._selected:  # the index is one write generation's: kept with it
-            tests = _filters(asked, self.by_id)
-            self._selected[key] = [c for c in self.cases if all(t(c) for t in tests)]
+            kept: set[int] | None = None
+            for name, value in asked.items():
+                if name in ("year_from", "year_to") or name not in SELECTABLE:
+                    continue
+                for one in value if isinstance(value, list) else [value]:
+                    these = self.keeps.get((name, one), set())
+                    kept = these if kept is None else kept & these
+            chosen = self.cases if kept is None else [self.cases[i] for i in sorted(kept)]
+            low, high = asked.get("year_from"), asked.get("year_to")
+            self._selected[key] = [
+                c
+                for c in chosen
+                if (low is None or c.year >= int(str(low)))
+                and (high is None or c.year <= int(str(high)))
+            ]
         return self._selected[key]
 
     def _score(
@@ -201,27 +219,23 @@ class CaseIndex:
         return score
 
 
-def _filters(
-    asked: Mapping[str, object], by_id: Mapping[str, CaseFeatures]
-) -> list[Callable[[CaseFeatures], bool]]:
-    """A test per filter of the ``cases`` query that is asked, as the query means it."""
-    tests: dict[str, Callable[[object], Callable[[CaseFeatures], bool]]] = {
-        "region": lambda v: lambda c: v in c.regions,
-        "level": lambda v: lambda c: v in c.levels,
-        "site": lambda v: lambda c: v in c.sites,
-        "misdiagnosis": lambda v: lambda c: v in c.misdiagnoses,
-        "associated": lambda v: lambda c: ("associated", v, "present") in c.claims,
-        "treatment": lambda v: lambda c: ("treatment", v, "present") in c.claims,
-        "year_from": lambda v: lambda c: c.year >= int(str(v)),
-        "year_to": lambda v: lambda c: c.year <= int(str(v)),
-        "confirmed": lambda v: lambda c: c.method in ("excision-histology", "biopsy-histology"),
-        "no_duplicates": lambda v: (
-            lambda c: all(by_id[d].key > c.key for d in c.duplicates if d in by_id)
-        ),
-        "present": lambda v: lambda c: all((x, "present") in c.findings for x in v),  # type: ignore[attr-defined]
-        "absent": lambda v: lambda c: all((x, "absent") in c.findings for x in v),  # type: ignore[attr-defined]
-    }
-    return [tests[name](value) for name, value in asked.items() if name in tests and value]
+def _filter_terms(
+    c: CaseFeatures, by_id: Mapping[str, CaseFeatures]
+) -> Iterable[tuple[str, object]]:
+    """Each (filter, value) of the ``cases`` query that keeps this case, as the query means it."""
+    yield from (("region", v) for v in c.regions)
+    yield from (("level", v) for v in c.levels)
+    yield from (("site", v) for v in c.sites)
+    yield from (("misdiagnosis", v) for v in c.misdiagnoses)
+    for role, concept, polarity in c.claims:
+        if role in ("associated", "treatment") and polarity == "present":
+            yield role, concept
+        elif role == "finding":
+            yield polarity, concept  # "present" or "absent"
+    if c.method in ("excision-histology", "biopsy-histology"):
+        yield "confirmed", True
+    if all(by_id[d].key > c.key for d in c.duplicates if d in by_id):
+        yield "no_duplicates", True
 
 
 SELECTABLE = frozenset(
