@@ -163,7 +163,13 @@ class CaseIndex:
             for i in self.postings.get(opposite, ()):
                 against[i].append(finding[0])
         if asked:
-            candidates: Iterable[int] = (i for i, s in shared.items() if len(s) >= min_shared)
+            base = {i: len(s) - len(against.get(i, ())) for i, s in shared.items()}
+            base = {i: b for i, b in base.items() if len(shared[i]) >= min_shared}
+            # The bonuses add at most 1: a case more than 1 below the limit-th best base
+            # cannot rank, so only the others are scored whole.
+            top = heapq.nlargest(limit, base.values())
+            floor = top[-1] - 1 if len(top) == limit else float("-inf")
+            candidates: Iterable[int] = [i for i, b in base.items() if b >= floor]
         else:
             places = {*patient.levels, *([patient.region] if patient.region else [])}
             candidates = {i for p in places for i in self.by_place.get(p, ())}

@@ -245,3 +245,16 @@ def test_the_case_counts_answer_alike_on_virtuoso(registry: Registry, remote: St
     assert _counts(Registry(remote, QUERIES), no_duplicates=True) == _counts(
         registry, no_duplicates=True
     )
+
+
+def test_a_short_ranking_is_the_head_of_a_long_one(registry: Registry) -> None:
+    """Only cases that can still rank are scored whole: the head must not depend on it."""
+    index = build_index(registry)
+    for patient in (
+        Patient(present=frozenset({"finding/t1-hypointense", "finding/ct-calcification"})),
+        Patient(present=frozenset({"finding/mass-lesion"}), sex="female", age=60),
+        Patient(absent=frozenset({"finding/contrast-enhancement"}), levels=frozenset({"C2"})),
+    ):
+        head = [(r.case.case, r.score) for r in index.like(patient, limit=3)]
+        whole = [(r.case.case, r.score) for r in index.like(patient, limit=500)]
+        assert head == whole[:3]
