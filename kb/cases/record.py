@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kb.query.named import Value
+from kb.vocabulary import VERTEBRAE
 
 Row = Mapping[str, Value]
 
@@ -99,7 +100,7 @@ def case_record(
             record["final_diagnosis"].append(
                 {"concept": concept, "label": label, "evidence": lesion}
             )
-    record["levels"].sort(key=lambda item: _SPINE.index(item["level"]))
+    record["levels"].sort(key=lambda item: VERTEBRAE.index(item["level"]))
     record["said_of_the_group"] = [
         {**evidence_of(r), "role": r.get("role"), "concept": r.get("concept"),
          "label": r.get("label"), "polarity": r.get("polarity")}
@@ -109,11 +110,6 @@ def case_record(
     record["extractor"] = next((r.get("extractor") for r in rows if r.get("extractor")), None)
     record["age_evidence"] = _mentioning(own, f"{record['age']}") if record["age"] else []
     return record
-
-
-_SPINE = [
-    f"{r}{n}" for r, top in (("C", 7), ("T", 12), ("L", 5), ("S", 5)) for n in range(1, top + 1)
-]
 
 
 def _mentioning(rows: Iterable[Row], text: str) -> list[dict[str, Value]]:

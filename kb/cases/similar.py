@@ -26,7 +26,7 @@ from functools import cached_property
 from kb.iris import case_id, concept_id
 from kb.query.named import Value
 from kb.query.registry import Registry, to_value
-from kb.vocabulary import get_concepts, region_of
+from kb.vocabulary import VERTEBRAE, get_concepts
 
 Finding = tuple[str, str]  # (concept id, polarity)
 
@@ -334,7 +334,7 @@ def ranked_rows(ranking: Sequence[Ranked]) -> list[dict[str, Value]]:
             "year": r.case.year or None,
             "age": r.case.age,
             "sex": r.case.sex,
-            "levels": sorted(r.case.levels, key=_spine_index),
+            "levels": [v for v in VERTEBRAE if v in r.case.levels],
             "regions": sorted(label(x) for x in r.case.regions),
             "score": r.score,
             "shared": [label(x) for x in r.shared],
@@ -344,9 +344,3 @@ def ranked_rows(ranking: Sequence[Ranked]) -> list[dict[str, Value]]:
         }
         for r in ranking
     ]
-
-
-def _spine_index(level: str) -> int:
-    region = region_of(level) or ""
-    order = ["region/cervical", "region/thoracic", "region/lumbar", "region/sacral"]
-    return (order.index(region) if region in order else 9) * 100 + int(level[1:] or 0)
