@@ -579,8 +579,10 @@ def test_requests_reach_the_server_no_faster_than_ten_a_second(fake_eutils: Fake
     with EutilsClient(fake_eutils.url, api_key="k3y", batch_size=1) as client:
         list(client.fetch_articles(client.search_pubmed("q")))
     assert len(fake_eutils.requests) == 6
-    # Arrival gaps can be a little shorter than start gaps (the first request's connect).
-    assert min(iter_request_gaps(fake_eutils.requests)) >= 0.09
+    # One arrival can come late and make the gap after it short, so the test reads the
+    # span of the last five arrivals (after the first request's connect): four slots of
+    # 0.1 s, less 10% for the noise of its two ends. A limiter at 20 a second fails it.
+    assert sum(list(iter_request_gaps(fake_eutils.requests))[1:]) >= 0.36
 
 
 def test_client_made_batches_parse_with_iter_records(
