@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from pydantic import Field
 
-from kb.iris import CONCEPT, concept_id
+from kb.iris import CONCEPT, ONTOLOGY, concept_id
 from kb.models import Frozen
 from kb.resources import data_file, ontology_dir
 
@@ -156,3 +156,41 @@ def parse_matches(turtle: bytes) -> dict[str, tuple[Match, ...]]:
 def get_matches() -> dict[str, tuple[Match, ...]]:
     """The concepts' external identifiers (ontology/mappings.ttl), read once per process."""
     return parse_matches(data_file(ontology_dir(), "mappings.ttl").read_bytes())
+
+
+def parse_modalities(turtle: bytes) -> dict[str, str]:
+    """Each finding's imaging modality (``tc:modality``), as its label; sequences under MRI.
+
+    A sequence of MRI is labelled ``magnetic resonance imaging: T1-weighted MRI``, so that
+    sorting the labels keeps the sequences under their modality.
+    """
+    labels: dict[str, str] = {}
+    broader: dict[str, str] = {}
+    of_finding: dict[str, str] = {}
+    for triple in ox.parse(turtle, ox.RdfFormat.TURTLE, base_iri=CONCEPT):
+        s, p, o = triple.subject, triple.predicate.value, triple.object
+        if not isinstance(s, ox.NamedNode):
+            continue
+        if p == ONTOLOGY + "modality" and isinstance(o, ox.NamedNode):
+            cid = concept_id(s.value)
+            if cid:
+                of_finding[cid] = o.value
+        elif p == SKOS + "prefLabel" and isinstance(o, ox.Literal):
+            labels[s.value] = o.value
+        elif p == SKOS + "broader" and isinstance(o, ox.NamedNode):
+            broader[s.value] = o.value
+
+    def label(modality: str) -> str:
+        own = labels.get(modality, modality.rpartition("#")[2])
+        parent = broader.get(modality)
+        return f"{label(parent)}: {own}" if parent and parent.startswith(ONTOLOGY) else own
+
+    return {cid: label(modality) for cid, modality in of_finding.items()}
+
+
+@lru_cache(maxsize=1)
+def get_modalities() -> dict[str, str]:
+    """Each finding concept's modality label (ontology/tckb.ttl and mappings.ttl), once."""
+    folder = ontology_dir()
+    files = (data_file(folder, "tckb.ttl"), data_file(folder, "mappings.ttl"))
+    return parse_modalities(b"\n".join(f.read_bytes() for f in files))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import heapq
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +32,7 @@ Finding = tuple[str, str]  # (concept id, polarity)
 
 
 Claim = tuple[str, str, str]  # (role, concept id, polarity)
+AskedKey = tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -43,6 +44,7 @@ class CaseFeatures:
     age: int | None = None
     sex: str | None = None
     method: str | None = None
+    design: str | None = None
     levels: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
     sites: set[str] = field(default_factory=set)
@@ -90,7 +92,7 @@ def features_from_rows(
             f.key = int(value)
         elif kind == "age":
             f.age = int(value)
-        elif kind in ("sex", "method"):
+        elif kind in ("sex", "method", "design"):
             setattr(f, kind, value)
         elif kind == "level":
             f.levels.add(value)
@@ -138,7 +140,8 @@ class CaseIndex:
 
     def __init__(self, cases: Sequence[CaseFeatures]) -> None:
         self.cases = sorted(cases, key=lambda c: c.key, reverse=True)  # the table's order
-        self._selected: dict[tuple[tuple[str, str], ...], list[CaseFeatures]] = {}
+        self._selected: dict[AskedKey, list[int]] = {}
+        self._facets: dict[AskedKey, Counter[tuple[str, object]]] = {}
         self.by_id = {c.case: c for c in self.cases}
         self.postings: dict[Finding, list[int]] = defaultdict(list)
         self.by_place: dict[str, list[int]] = defaultdict(list)
@@ -188,7 +191,30 @@ class CaseIndex:
 
         Retracted articles' cases are not in the index: ``include_retracted`` is the SPARQL's.
         """
-        key = tuple(sorted((name, repr(value)) for name, value in asked.items()))
+        return [self.cases[i] for i in self._positions(asked)]
+
+    def facets(self, asked: Mapping[str, object]) -> Counter[tuple[str, object]]:
+        """How many of the cases selected by ``asked`` each filter value would keep.
+
+        Keys are the case table's filters and values, as ``keeps`` holds them, and
+        ``("year", y)`` for the publication years.
+        """
+        key = _asked_key(asked)
+        if key not in self._facets:
+            chosen = self._positions(asked)
+            counts: Counter[tuple[str, object]] = Counter(
+                ("year", self.cases[i].year) for i in chosen
+            )
+            if len(chosen) == len(self.cases):
+                counts.update({k: len(v) for k, v in self.keeps.items()})
+            else:
+                kept = set(chosen)
+                counts.update({k: len(v & kept) for k, v in self.keeps.items()})
+            self._facets[key] = +counts  # without the zeros
+        return self._facets[key]
+
+    def _positions(self, asked: Mapping[str, object]) -> list[int]:
+        key = _asked_key(asked)
         if key not in self._selected:  # the index is one write generation's: kept with it
             kept: set[int] | None = None
             for name, value in asked.items():
@@ -197,13 +223,13 @@ class CaseIndex:
                 for one in value if isinstance(value, list) else [value]:
                     these = self.keeps.get((name, one), set())
                     kept = these if kept is None else kept & these
-            chosen = self.cases if kept is None else [self.cases[i] for i in sorted(kept)]
+            chosen = range(len(self.cases)) if kept is None else sorted(kept)
             low, high = asked.get("year_from"), asked.get("year_to")
             self._selected[key] = [
-                c
-                for c in chosen
-                if (low is None or c.year >= int(str(low)))
-                and (high is None or c.year <= int(str(high)))
+                i
+                for i in chosen
+                if (low is None or self.cases[i].year >= int(str(low)))
+                and (high is None or self.cases[i].year <= int(str(high)))
             ]
         return self._selected[key]
 
@@ -226,6 +252,10 @@ class CaseIndex:
         return score
 
 
+def _asked_key(asked: Mapping[str, object]) -> AskedKey:
+    return tuple(sorted((name, repr(value)) for name, value in asked.items()))
+
+
 def _filter_terms(
     c: CaseFeatures, by_id: Mapping[str, CaseFeatures]
 ) -> Iterable[tuple[str, object]]:
@@ -235,10 +265,12 @@ def _filter_terms(
     yield from (("site", v) for v in c.sites)
     yield from (("misdiagnosis", v) for v in c.misdiagnoses)
     for role, concept, polarity in c.claims:
-        if role in ("associated", "treatment") and polarity == "present":
+        if role in ("associated", "treatment", "outcome") and polarity == "present":
             yield role, concept
         elif role == "finding":
             yield polarity, concept  # "present" or "absent"
+    if c.design:
+        yield "study_design", c.design
     if c.method in ("excision-histology", "biopsy-histology"):
         yield "confirmed", True
     if all(by_id[d].key > c.key for d in c.duplicates if d in by_id):
@@ -246,8 +278,8 @@ def _filter_terms(
 
 
 SELECTABLE = frozenset(
-    ("region", "level", "site", "misdiagnosis", "associated", "treatment", "year_from",
-     "year_to", "confirmed", "no_duplicates", "present", "absent")
+    ("region", "level", "site", "misdiagnosis", "associated", "treatment", "outcome",
+     "study_design", "year_from", "year_to", "confirmed", "no_duplicates", "present", "absent")
 )  # fmt: skip
 
 

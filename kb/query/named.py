@@ -23,6 +23,7 @@ so a substituted concept cannot steer the join order; a VALUES block can).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -141,6 +142,11 @@ class NamedQuery(Frozen):
     def summary(self) -> str:
         """The one-line summary."""
         return self.header.summary
+
+    @property
+    def version(self) -> str:
+        """A short digest of the query's text: an answer says which text it came from."""
+        return hashlib.sha256(self.sparql.encode()).hexdigest()[:10]
 
     @property
     def params(self) -> dict[str, Param]:

@@ -205,6 +205,8 @@ SELECTED = [
     {"associated": "condition/hemodialysis", "treatment": "treatment/surgical-excision"},
     {"year_to": 2016},
     {"no_duplicates": True},
+    {"study_design": "case-series"},
+    {"outcome": "outcome/improvement"},
 ]
 
 

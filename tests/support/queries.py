@@ -9,6 +9,7 @@ EXAMPLES: dict[str, object] = {
     "pmid": "11474353",
     "present": ["finding/t1-hypointense", "finding/t2-hypointense"],
     "absent": ["finding/contrast-enhancement"],
+    "text": "calcinosis",
 }
 
 

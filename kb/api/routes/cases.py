@@ -11,13 +11,13 @@ from pyoxigraph import NamedNode
 from kb.api.deps import PageDep, RegistryDep, RunnerDep
 from kb.api.models import Envelope, Meta, Row
 from kb.api.routes.queries import FormatParam, table_answer, table_route
-from kb.cases import case_table, get_case, parse_case_id
+from kb.cases import SORTS, case_table, get_case, parse_case_id
 from kb.cases.phenopacket import to_json, to_phenopacket
 from kb.cases.record import record_rows
 from kb.cases.similar import CaseIndexHolder, Patient, ranked_rows
 from kb.errors import ParameterError
 from kb.iris import concept_id
-from kb.models import Sex
+from kb.models import Design, Sex
 from kb.query.named import Param, to_term
 from kb.query.protocol import Format, choose_format
 from kb.query.registry import Page, Table
@@ -48,6 +48,8 @@ async def list_cases(
     misdiagnosis: Concept = None,
     associated: Concept = None,
     treatment: Concept = None,
+    outcome: Concept = None,
+    study_design: Annotated[Design | None, Query(description="The article's study design.")] = None,
     year_from: Annotated[int | None, Query(description="Published this year or later.")] = None,
     year_to: Annotated[int | None, Query(description="Published this year or earlier.")] = None,
     confirmed: Annotated[
@@ -57,6 +59,10 @@ async def list_cases(
         bool, Query(description="Leave out cases flagged as a patient already published.")
     ] = False,
     include_retracted: Annotated[bool, Query(description="Also retracted or withdrawn.")] = False,
+    sort: Annotated[
+        str | None,
+        Query(description=f"Order by one of {', '.join(SORTS)} (newest first if not given)."),
+    ] = None,
     format: FormatParam = None,
 ) -> Envelope[list[Row]] | Response:
     """Answer through the ``cases`` named query; each row links to its evidence (``url``)."""
@@ -69,6 +75,8 @@ async def list_cases(
         "misdiagnosis": misdiagnosis,
         "associated": associated,
         "treatment": treatment,
+        "outcome": outcome,
+        "study_design": study_design,
         "year_from": year_from,
         "year_to": year_to,
         "confirmed": confirmed,
@@ -77,7 +85,7 @@ async def list_cases(
     }
     params = {k: v for k, v in params.items() if v is not None and v != []}
     holder: CaseIndexHolder = request.app.state.cases
-    table = await runner(case_table, registry, holder.fresh(), params, page)
+    table = await runner(case_table, registry, holder.fresh(), params, page, sort)
     return table_answer(request, registry, "cases", params, page, format, table)
 
 
