@@ -3,9 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENDOR := kb/web/static/vendor/MANIFEST.json
 SHARED ?= ../shared
 
-.PHONY: setup run test lint typecheck eval bench clean
+.PHONY: setup vendor run test lint typecheck eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,24 +14,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+## The pages' front-end files, fetched from npm at the versions pinned in the script.
+$(VENDOR): scripts/vendor_frontend.py
+	$(PY) scripts/vendor_frontend.py
+
+vendor: $(VENDOR)
+
+setup: $(STAMP) $(VENDOR)
 
 ## Build the knowledge base from the bundled sample, then serve it.
-run: $(STAMP)
+run: setup
 	$(BIN)/kb ingest --sample
 	$(BIN)/kb serve
 
 ## Lint, format check, and the layering contract (pyproject's [tool.importlinter]).
 lint: $(STAMP)
-	$(BIN)/ruff check kb ingest tests bench
-	$(BIN)/ruff format --check kb ingest tests bench
+	$(BIN)/ruff check kb ingest tests bench scripts
+	$(BIN)/ruff format --check kb ingest tests bench scripts
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## Lint, type-check, then the whole test suite.
-test: lint typecheck
+test: setup lint typecheck
 	$(BIN)/pytest
 
 ## Score extraction on the dev set and the seed study.
@@ -44,4 +51,4 @@ bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .kb .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .kb .pytest_cache .mypy_cache .ruff_cache kb/web/static/vendor

@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from kb import __version__
 from kb.graph.ontology import ensure_ontology
@@ -23,11 +23,19 @@ from kb.store import OxigraphStore, Store
 log = logging.getLogger(__name__)
 
 
-def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settings) -> FastAPI:
+def create_app(
+    store: Store,
+    queries: Mapping[str, NamedQuery],
+    settings: Settings,
+    pages: APIRouter | None = None,
+) -> FastAPI:
     """Build the API over a store and a set of named queries.
 
     Its start-up, when it begins to serve, brings the ontology of an embedded store up to
-    date and starts filling the answer cache.
+    date and starts filling the answer cache. ``pages`` (``kb.web``) are matched before the
+    API's routes: a page route takes only a browser's request for a page. The OpenAPI
+    document is at ``/openapi.json``; its browsable form at ``/docs`` is one of the pages, its
+    assets served from the package (FastAPI's own would load them from a CDN).
     """
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
@@ -73,6 +81,8 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
             "endpoint. Successful answers are {data, meta}; errors are RFC 9457 problem details."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         redirect_slashes=False,  # SlashRedirect answers them, with a relative Location
     )
     app.state.store = store
@@ -96,8 +106,10 @@ def create_app(store: Store, queries: Mapping[str, NamedQuery], settings: Settin
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
         )
-    # The SPARQL endpoint first: a request is matched against the routes in order, and
+    # The pages, then the SPARQL endpoint: a request is matched against the routes in order, and
     # the endpoint's answers, unlike the others, are never kept (``AnswerCache``).
+    if pages is not None:
+        app.include_router(pages)
     app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries_routes.router)

@@ -67,14 +67,16 @@ async def _kb_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_problem(request: Request, exc: Exception) -> JSONResponse:
+    """An HTTP error (a 404, a 405, a refused body) as a problem document."""
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
     headers = dict(exc.headers) if exc.headers else None
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
+    """A request its route's parameters refused, as a problem document naming the parameter."""
     assert isinstance(exc, RequestValidationError)
     parts = [
         f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()
@@ -98,6 +100,6 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error the app answers a problem-details document."""
     app.add_exception_handler(KBError, _kb_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, http_problem)
+    app.add_exception_handler(RequestValidationError, validation_problem)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,12 @@
+"""Every page, in one router for ``create_app``; each module is one kind of page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kb.web.pages import articles, cases, home, queries, sparql
+
+router = APIRouter(include_in_schema=False)
+for module in (home, cases, articles, queries, sparql):
+    router.include_router(module.router)
+router.include_router(sparql.plain)
