@@ -158,7 +158,9 @@ class AnswerCache:
     An answer is kept for the store's write generation it was computed at (``generation()``),
     keyed by the path, the query string and the Accept header, and handed out again without
     routing, parameter checks or serialisation until the store changes: the named queries'
-    answers are already cached, and this saves the work around them. Answers of at most
+    answers are already cached, and this saves the work around them. An answer marked
+    ``Cache-Control: no-store`` (a page drawn while the case index was still being read) is
+    not kept. Answers of at most
     ``max_bytes`` each are kept, at most ``entries`` of them and ``budget`` bytes in all, the
     least recently used dropped first.
     """
@@ -207,7 +209,10 @@ class AnswerCache:
         async def keep(message: Message) -> None:
             nonlocal start_message, chunks
             if message["type"] == "http.response.start":
-                start_message = message if message["status"] == 200 else None
+                stored = b"no-store" not in dict(message.get("headers", [])).get(
+                    b"cache-control", b""
+                )
+                start_message = message if message["status"] == 200 and stored else None
             elif message["type"] == "http.response.body" and chunks is not None:
                 chunks.append(message.get("body", b""))
                 if sum(map(len, chunks)) > self.max_bytes:

@@ -114,3 +114,26 @@ def test_each_front_end_file_is_kept_with_its_pin_and_licence() -> None:
         assert entry["license"] in {"MIT", "Apache-2.0", "MPL-2.0"}
         for name in entry["files"]:
             assert (VENDOR / folder / name).stat().st_size > 0
+
+
+def test_a_case_browser_drawn_before_the_index_is_read_is_not_kept() -> None:
+    from kb.query.named import read_queries
+    from kb.settings import get_settings
+    from kb.web import create_site
+    from tests.support.graphs import cases_store
+    from tests.support.server import serve
+
+    app = create_site(cases_store(), read_queries(), get_settings())
+    holder = app.state.cases
+    with serve(app) as url, httpx.Client(base_url=url, headers={"Accept": BROWSER}) as client:
+        holder.get()
+        holder._generation = -1  # as after a write: the index is stale until read again
+        with holder._lock:  # and it is being read: the page cannot count yet
+            early = client.get("/cases")
+        assert "being computed" in early.text
+        assert early.headers["cache-control"] == "no-store"
+        holder.get()
+        later = client.get("/cases")  # not the kept early answer: the counts are there
+        assert "being computed" not in later.text
+        assert 'id="facet-place"' in later.text
+        assert "cache-control" not in later.headers

@@ -80,7 +80,10 @@ async def browse(
         "data_twin": query_string([*here, ("offset", offset or ""), ("limit", PAGE_SIZE)]),
         "here": here,
     }
-    return render(request, "cases.html", context, queries=("cases", "case-features"))
+    page = render(request, "cases.html", context, queries=("cases", "case-features"))
+    if index is None:
+        page.headers["Cache-Control"] = "no-store"  # the counts come with the next visit
+    return page
 
 
 @router.get("/cases/like", response_class=HTMLResponse)
