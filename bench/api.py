@@ -22,16 +22,13 @@ Target: every named query's served p95 under 100 ms at 100,000 articles.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +36,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx
-from corpus import free_port
+from corpus import serving
 
 from kb.graph.article import to_quads
 from kb.graph.ontology import ensure_ontology
@@ -231,28 +228,6 @@ def bench_queries(
 
 
 # --- /articles/{pmid} ------------------------------------------------------------------------
-
-
-@contextmanager
-def serving(home: Path, store: Path) -> Iterator[str]:
-    """Run ``kb serve`` over the store in a second process; yield its URL."""
-    port = free_port()
-    env = {**os.environ, "KB_HOME": str(home), "KB_STORE": str(store), "KB_QUERY_WORKERS": "8"}
-    command = [sys.executable, "-m", "kb", "serve", "--port", str(port)]
-    quiet = subprocess.DEVNULL
-    with subprocess.Popen(command, env=env, cwd=ROOT, stdout=quiet, stderr=quiet) as server:
-        try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(600):
-                try:
-                    httpx.get(f"{url}/health", timeout=60).raise_for_status()
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
 
 
 def bench_articles(path: Path, articles: int, requests: int, threads: int) -> None:

@@ -2,15 +2,22 @@
 
 ``build`` writes an on-disk store of ``bench/store.py``'s synthetic articles, mapped by the
 real mapping, under a fresh KB_HOME; ``kb_environment`` is this process's environment without
-any KB_ setting, pointed at that home; ``free_port`` is a port free on 127.0.0.1 now.
+any KB_ setting, pointed at that home; ``free_port`` is a port free on 127.0.0.1 now;
+``serving`` runs ``kb serve`` over a store in a second process.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from store import synthetic
 
 from kb import iris
@@ -49,3 +56,28 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(home: Path, store: Path) -> Iterator[str]:
+    """Run ``kb serve`` over the store in a second process; yield its URL once it answers."""
+    port = free_port()
+    env = {**os.environ, "KB_HOME": str(home), "KB_STORE": str(store), "KB_QUERY_WORKERS": "8"}
+    command = [sys.executable, "-m", "kb", "serve", "--port", str(port)]
+    quiet = subprocess.DEVNULL
+    root = Path(__file__).resolve().parent.parent
+    with subprocess.Popen(command, env=env, cwd=root, stdout=quiet, stderr=quiet) as server:
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(600):
+                try:
+                    httpx.get(f"{url}/health", timeout=60).raise_for_status()
+                    break
+                except httpx.TransportError:
+                    if server.poll() is not None:
+                        raise SystemExit(f"kb serve exited ({server.returncode})") from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=60)

@@ -1,0 +1,141 @@
+"""Time to first paint of the pages, in Debian's Chromium, on a large synthetic store.
+
+Runs ``kb serve`` over an on-disk store of synthetic articles (``bench/corpus.py``; the
+case index read before timing starts, as a running server has it), then opens each page in a
+fresh browser context (nothing cached in the browser) and reads the browser's own
+``first-contentful-paint`` mark, which counts from the navigation's start: request, server,
+transfer, parsing, styles and layout. Measured in one run:
+
+- ``baseline``: the site's 404 page (the same template and stylesheet, no data asked);
+- ``home``: the figures, the extractor's quality and the search box;
+- ``cases``: the case browser under a rotation of filter sets (each first ask is a cold
+  answer), with its facet counts;
+- ``article``: a different article every time (never answered before), with its abstract
+  highlighted and its cases.
+
+Each figure is printed with its ratio to the baseline's p50 (the machines are noisy).
+Target: p95 under 300 ms at 100,000 articles.
+
+    python bench/pages.py                          # 100,000 articles (builds for many minutes)
+    python bench/pages.py --articles 5000          # a quick run
+    python bench/pages.py --store /tmp/kb-cases    # build once, reuse (bench/cases.py's too)
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+sys.path.insert(0, str(ROOT / "bench"))
+
+import httpx
+from corpus import build, serving
+from store import BASE_PMID
+
+TARGET_MS = 300.0
+CASE_FILTERS: list[dict[str, str]] = [
+    {},
+    {"region": "region/cervical"},
+    {"level": "C2"},
+    {"absent": "finding/contrast-enhancement"},
+    {"present": "finding/t1-hypointense", "region": "region/lumbar"},
+    {"misdiagnosis": "condition/metastasis"},
+    {"confirmed": "true", "sort": "-year"},
+    {"no_duplicates": "true", "sort": "age"},
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+PAINT = "() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null"
+
+
+def percentiles(times: Sequence[float]) -> tuple[float, float]:
+    """p50 and p95, as given."""
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
+
+
+def first_paint(browser: object, url: str) -> float:
+    """Milliseconds from navigation start to the first contentful paint of a fresh visit."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    response = page.goto(url, wait_until="load")
+    if response is None or response.status >= 500:
+        raise SystemExit(f"{url}: {response and response.status}")
+    painted = None
+    for _ in range(50):  # the mark is written just after the paint
+        painted = page.evaluate(PAINT)
+        if painted is not None:
+            break
+        page.wait_for_timeout(20)
+    context.close()
+    if painted is None:
+        raise SystemExit(f"{url}: no first-contentful-paint")
+    return float(painted)
+
+
+def wait_for_case_index(url: str) -> float:
+    """Seconds until the server's case browser has its facet counts (the index is read)."""
+    started = time.perf_counter()
+    headers = {"Accept": "text/html"}
+    while "being computed" in httpx.get(f"{url}/cases", headers=headers, timeout=600).text:
+        time.sleep(1)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--store", type=Path, help="Build here once and reuse it.")
+    parser.add_argument("--visits", type=int, default=40, help="Visits of each kind of page.")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    folder = args.store or Path(tempfile.mkdtemp(prefix="kb-bench-pages-"))
+    home = folder / "home"
+    if not (home / "store").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        build(folder, args.articles)
+        print(f"built {args.articles:,} articles in {time.perf_counter() - started:.0f} s")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as kb_home, serving(Path(kb_home), home / "store") as url:
+        print(f"case index read by the server in {wait_for_case_index(url):.0f} s")
+        counts = httpx.get(f"{url}/queries/counts", timeout=600).json()["data"][0]
+        rng = random.Random(11)  # articles never opened before: their answers are not cached
+        pmids = [str(BASE_PMID + rng.randrange(counts["articles"])) for _ in range(args.visits)]
+        kinds = {
+            "baseline": ["/no/such/page"] * args.visits,
+            "home": ["/"] * args.visits,
+            "cases": [f"/cases?{urlencode(CASE_FILTERS[i % len(CASE_FILTERS)])}"
+                      for i in range(args.visits)],
+            "article": [f"/articles/{pmid}" for pmid in pmids],
+        }  # fmt: skip
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            first_paint(browser, url + "/")  # the browser's own start, not counted
+            paints = {kind: [first_paint(browser, url + path) for path in paths]
+                      for kind, paths in kinds.items()}  # fmt: skip
+            browser.close()
+    base, _ = percentiles(paints["baseline"])
+    print(f"first contentful paint, fresh browser context, {args.visits} visits each:")
+    print(f"{'page':10} {'p50':>9} {'p95':>9} {'p50 / baseline':>15}")
+    for kind, times in paints.items():
+        p50, p95 = percentiles(times)
+        print(f"{kind:10} {p50:6.0f} ms {p95:6.0f} ms {p50 / base:14.1f}x")
+    worst = max(percentiles(t)[1] for k, t in paints.items() if k != "baseline")
+    verdict = "met" if worst < TARGET_MS else "missed"
+    print(f"worst p95 {worst:.0f} ms: target {TARGET_MS:.0f} ms {verdict}")
+
+
+if __name__ == "__main__":
+    main()
