@@ -80,10 +80,10 @@ async def browse(
         "data_twin": query_string([*here, ("offset", offset or ""), ("limit", PAGE_SIZE)]),
         "here": here,
     }
-    page = render(request, "cases.html", context, queries=("cases", "case-features"))
+    drawn = render(request, "cases.html", context, queries=("cases", "case-features"))
     if index is None:
-        page.headers["Cache-Control"] = "no-store"  # the counts come with the next visit
-    return page
+        drawn.headers["Cache-Control"] = "no-store"  # the counts come with the next visit
+    return drawn
 
 
 @router.get("/cases/like", response_class=HTMLResponse)
