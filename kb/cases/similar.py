@@ -26,6 +26,8 @@ from functools import cached_property
 from kb.iris import case_id, concept_id
 from kb.query.named import Value
 from kb.query.registry import Registry, to_value
+from kb.store import OxigraphStore, Store
+from kb.store.base import QueryOptions
 from kb.vocabulary import VERTEBRAE, get_concepts
 
 Finding = tuple[str, str]  # (concept id, polarity)
@@ -324,6 +326,18 @@ class CaseIndexHolder:
         return thread
 
 
+# Reading every case is a whole-store read: a minute or more at 100,000 articles, past the
+# limit a visitor's query has (KB_QUERY_TIMEOUT) but not past this one.
+INDEX_READ_LIMIT = 900.0  # seconds
+
+
+def read_whole(store: Store, sparql: str) -> object:
+    """Answer a query over the whole store, in the store's workers if it has them."""
+    if isinstance(store, OxigraphStore):
+        return store.run_query(sparql, QueryOptions(timeout=INDEX_READ_LIMIT))
+    return store.query(sparql)
+
+
 def build_index(registry: Registry) -> CaseIndex:
     """Read every case's features from the store (two queries, streamed) into an index."""
     claims = {
@@ -332,9 +346,9 @@ def build_index(registry: Registry) -> CaseIndex:
             concept_id(str(to_value(s["concept"]))) or "",
             str(to_value(s["polarity"])),
         )
-        for s in registry.store.query(registry.get("claims").sparql)  # type: ignore[attr-defined]
+        for s in read_whole(registry.store, registry.get("claims").sparql)  # type: ignore[attr-defined]
     }
-    result = registry.store.query(registry.get("case-features").sparql)
+    result = read_whole(registry.store, registry.get("case-features").sparql)
     rows = (
         (
             str(to_value(s["case"])),

@@ -62,6 +62,7 @@ class QueryOptions:
     limit: int | None = None
     max_bytes: int | None = None
     writing: Writing | None = None
+    timeout: float | None = None  # seconds, where the store's workers keep a limit; else theirs
 
     def engine_arguments(self) -> dict[str, Any]:
         """The keyword arguments of ``pyoxigraph.Store.query`` these options stand for."""

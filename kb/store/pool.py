@@ -124,25 +124,29 @@ class ReaderPool:
             yield
 
     def query(self, sparql: str, generation: int, options: QueryOptions) -> object:
-        """Answer a read query in a worker; past the time limit, kill the worker and refuse."""
+        """Answer a read query in a worker; past the time limit, kill the worker and refuse.
+
+        The limit is the pool's, or the query's own (``QueryOptions.timeout``) when it has one.
+        """
+        limit = options.timeout or self.timeout
         try:
-            worker = self._idle.get(timeout=self.timeout)
+            worker = self._idle.get(timeout=limit)
             self._keep_a_spare()
         except queue.Empty:
             raise QueryTimeoutError(
-                f"every query worker stayed busy past the time limit of {self.timeout:g} s"
+                f"every query worker stayed busy past the time limit of {limit:g} s"
             ) from None
         try:
             if worker.generation != generation:
                 with self._writing:
-                    self._expect(worker.ask(("open",), self.timeout))
+                    self._expect(worker.ask(("open",), limit))
                 worker.generation = generation
-            answer = self._expect(worker.ask(("query", sparql, options), self.timeout))
+            answer = self._expect(worker.ask(("query", sparql, options), limit))
         except TimeoutError:
             self._replace(worker)
             raise QueryTimeoutError(
-                f"the query ran past the time limit of {self.timeout:g} s (KB_QUERY_TIMEOUT); "
-                "it was stopped"
+                f"the query ran past the time limit of {limit:g} s"
+                f"{'' if options.timeout else ' (KB_QUERY_TIMEOUT)'}; it was stopped"
             ) from None
         except (EOFError, OSError) as exc:
             self._replace(worker)

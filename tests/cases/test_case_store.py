@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from google.protobuf.json_format import Parse
@@ -17,6 +18,7 @@ from kb import iris
 from kb.cases import case_table, get_case
 from kb.cases.phenopacket import to_json, to_phenopacket
 from kb.cases.similar import Patient, build_index
+from kb.errors import QueryTimeoutError
 from kb.graph.terms import tc
 from kb.query.named import read_queries
 from kb.query.registry import Page, Registry
@@ -260,3 +262,19 @@ def test_a_short_ranking_is_the_head_of_a_long_one(registry: Registry) -> None:
         head = [(r.case.case, r.score) for r in index.like(patient, limit=3)]
         whole = [(r.case.case, r.score) for r in index.like(patient, limit=500)]
         assert head == whole[:3]
+
+
+def test_the_case_index_is_read_whole_past_a_visitors_time_limit(tmp_path: Path) -> None:
+    # kb serve reads through workers with KB_QUERY_TIMEOUT; the index read may take minutes.
+    memory = cases_store()
+    expected = build_index(Registry(memory, read_queries()))
+    disk = OxigraphStore(tmp_path / "store")
+    disk.add_quads(memory.quads())
+    disk.start_readers(1, timeout=0.001)
+    try:
+        index = build_index(Registry(disk, read_queries()))
+        with pytest.raises(QueryTimeoutError):  # while a visitor's query is held to the limit
+            disk.select("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }")
+    finally:
+        disk.close()
+    assert [c.case for c in index.cases] == [c.case for c in expected.cases] != []

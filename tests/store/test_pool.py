@@ -151,3 +151,20 @@ def test_an_error_while_closing_never_hides_the_error_that_ended_the_work(
     # with nothing else wrong, the closing's own error is the one said
     with pytest.raises(StoreError, match="No space left"), opened_store(settings):
         pass
+
+
+def test_a_query_may_carry_a_time_limit_of_its_own(tmp_path: Path) -> None:
+    # Reading the whole store (the case index) may take minutes where a visitor's query may not.
+    store = OxigraphStore(tmp_path / "store")
+    store.add_quads(quads(2000))
+    store.start_readers(1, timeout=0.02)
+    pairs = (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # 4,000,000: a third of a second
+    )
+    try:
+        answer = store.run_query(pairs, QueryOptions(timeout=60))
+        assert [int(s["n"].value) for s in answer] == [4_000_000]  # type: ignore[attr-defined]
+        with pytest.raises(QueryTimeoutError, match=r"limit of 0\.02 s"):
+            store.run_query(pairs)
+    finally:
+        store.close()
