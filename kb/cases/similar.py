@@ -303,8 +303,9 @@ class CaseIndexHolder:
         with self._lock:
             generation = self.registry.store.generation
             if self._index is None or generation != self._generation:
-                self._index = build_index(self.registry)
-                self._generation = generation
+                index = build_index(self.registry)
+                index.facets({})  # counted once here: the case browser opens unfiltered
+                self._index, self._generation = index, generation
             return self._index
 
     def fresh(self) -> CaseIndex | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -14,7 +15,7 @@ from kb.errors import ParameterError
 from kb.query.named import RawValue
 from kb.query.registry import Page
 from kb.vocabulary import VERTEBRAE, get_concepts, get_modalities
-from kb.web.facets import build_facets
+from kb.web.facets import Facet, build_facets
 from kb.web.pages.common import given, not_found, page_router, refusals_as_pages
 from kb.web.render import cases_of, query_string, render
 
@@ -59,11 +60,17 @@ async def browse(
         raise ParameterError("sort", f"one of {', '.join(SORTS)}")
     index = cases_of(request).fresh()
     page = Page(PAGE_SIZE, offset)
-    table = await runner(case_table, registry, index, params, page, sort)
-    facets = []
-    if index is not None:
+
+    def counted() -> list[Facet]:
+        if index is None:
+            return []
         counts = index.facets(index_filters(registry, params))
-        facets = build_facets(counts, asked, get_concepts(), get_modalities())
+        return build_facets(counts, asked, get_concepts(), get_modalities())
+
+    # The page's cases are fetched by a query worker while the facets are counted here.
+    table, facets = await asyncio.gather(
+        runner(case_table, registry, index, params, page, sort), runner(counted)
+    )
     here = [*asked, *([("sort", sort)] if sort else [])]
     concepts = get_concepts()
     chosen = [(k, v, concepts[v].pref_label if v in concepts else v) for k, v in asked]
