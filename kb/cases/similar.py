@@ -207,8 +207,9 @@ class CaseIndex:
             counts: Counter[tuple[str, object]] = Counter(
                 ("year", self.cases[i].year) for i in chosen
             )
-            if len(chosen) == len(self.cases):
-                counts.update({k: len(v) for k, v in self.keeps.items()})
+            if len(chosen) * 2 > len(self.cases):  # most are kept: count those left out
+                out = set(range(len(self.cases))).difference(chosen)
+                counts.update({k: len(v) - len(v & out) for k, v in self.keeps.items()})
             else:
                 kept = set(chosen)
                 counts.update({k: len(v & kept) for k, v in self.keeps.items()})

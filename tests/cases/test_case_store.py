@@ -278,3 +278,36 @@ def test_the_case_index_is_read_whole_past_a_visitors_time_limit(tmp_path: Path)
     finally:
         disk.close()
     assert [c.case for c in index.cases] == [c.case for c in expected.cases] != []
+
+
+def _narrowed(params: dict[str, object], name: str, value: object) -> dict[str, object] | None:
+    """The parameters with one more filter value, or None where the filter is already set."""
+    if name == "year":
+        if "year_from" in params or "year_to" in params:
+            return None
+        return {**params, "year_from": value, "year_to": value}
+    if name in ("present", "absent"):
+        return {**params, name: [*params.get(name, []), value]}  # type: ignore[list-item]
+    return None if name in params else {**params, name: value}
+
+
+@pytest.mark.parametrize("params", SELECTED, ids=[str(i) for i in range(len(SELECTED))])
+def test_each_facet_counts_the_cases_its_click_would_keep(
+    registry: Registry, params: dict[str, object]
+) -> None:
+    from kb.cases import index_filters
+
+    index = build_index(registry)
+    counts = index.facets(index_filters(registry, params))  # type: ignore[arg-type]
+    checked = 0
+    for name, value in sorted(set(index.keeps) | set(counts), key=str):
+        narrowed = _narrowed(params, name, value)
+        if narrowed is None:
+            continue
+        kept = index.select(index_filters(registry, narrowed))  # type: ignore[arg-type]
+        assert counts[(name, value)] == len(kept), (name, value)
+        if kept and checked < 4:  # and, for a few, as the named query counts them
+            total = registry.run("cases", narrowed, Page(1)).total  # type: ignore[arg-type]
+            assert total == len(kept)
+            checked += 1
+    assert checked > 0
