@@ -65,10 +65,15 @@ def case_table(
         raise ParameterError("sort", f"one of {', '.join(SORTS)}")
     if index is None or params.get("include_retracted") or params.get("cases"):
         return registry.run("cases", params, page)
-    chosen = index.select(index_filters(registry, params))
-    if sort is not None:
-        chosen = sorted(chosen, key=_SORT_KEYS[sort.lstrip("-")], reverse=sort.startswith("-"))
-    ids = [c.case for c in chosen[page.offset : page.offset + page.limit]]
+    order = _SORT_KEYS[sort.lstrip("-")] if sort else None
+    total, chosen = index.pick(
+        index_filters(registry, params),
+        page.offset,
+        page.limit,
+        order,
+        bool(sort and sort[0] == "-"),
+    )
+    ids = [c.case for c in chosen]
     if not ids:
         return registry.run("cases", params, page)
     tables = [
@@ -77,7 +82,7 @@ def case_table(
     ]
     by_id = {row["case"]: row for table in tables for row in table.rows}
     rows = tuple(by_id[i] for i in ids if i in by_id)
-    return Table(columns=tables[0].columns, rows=rows, total=len(chosen))
+    return Table(columns=tables[0].columns, rows=rows, total=total)
 
 
 def index_filters(registry: Registry, params: Mapping[str, RawValue]) -> dict[str, object]:

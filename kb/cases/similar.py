@@ -19,9 +19,10 @@ import gc
 import heapq
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from kb.iris import case_id, concept_id
 from kb.query.named import Value
@@ -195,6 +196,24 @@ class CaseIndex:
         """
         return [self.cases[i] for i in self._positions(asked)]
 
+    def pick(
+        self,
+        asked: Mapping[str, object],
+        start: int,
+        count: int,
+        order: Callable[[CaseFeatures], Any] | None = None,
+        descending: bool = False,
+    ) -> tuple[int, list[CaseFeatures]]:
+        """How many cases ``asked`` selects, and ``count`` of them from ``start``.
+
+        In the ``cases`` query's order, or by ``order``; only the page's cases are looked at.
+        """
+        positions = self._positions(asked)
+        if order is not None:
+            cases = self.cases
+            positions = sorted(positions, key=lambda i: order(cases[i]), reverse=descending)
+        return len(positions), [self.cases[i] for i in positions[start : start + count]]
+
     def facets(self, asked: Mapping[str, object]) -> Counter[tuple[str, object]]:
         """How many of the cases selected by ``asked`` each filter value would keep.
 
@@ -226,14 +245,16 @@ class CaseIndex:
                 for one in value if isinstance(value, list) else [value]:
                     these = self.keeps.get((name, one), set())
                     kept = these if kept is None else kept & these
-            chosen = range(len(self.cases)) if kept is None else sorted(kept)
+            chosen = list(range(len(self.cases))) if kept is None else sorted(kept)
             low, high = asked.get("year_from"), asked.get("year_to")
-            self._selected[key] = [
-                i
-                for i in chosen
-                if (low is None or self.cases[i].year >= int(str(low)))
-                and (high is None or self.cases[i].year <= int(str(high)))
-            ]
+            if low is not None or high is not None:
+                chosen = [
+                    i
+                    for i in chosen
+                    if (low is None or self.cases[i].year >= int(str(low)))
+                    and (high is None or self.cases[i].year <= int(str(high)))
+                ]
+            self._selected[key] = chosen
         return self._selected[key]
 
     def _score(
