@@ -29,7 +29,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 sys.path.insert(0, str(ROOT / "bench"))
 
-from corpus import build
+from corpus import ready_store
 
 from kb import iris
 from kb.cases import case_table, index_filters
@@ -143,13 +142,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--store", type=Path, help="Build here once and reuse it.")
     args = parser.parse_args()
-    folder = args.store or Path(tempfile.mkdtemp(prefix="kb-bench-cases-"))
-    home = folder / "home"
-    if not (home / "store").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        build(folder, args.articles)
-        print(f"built {args.articles:,} articles in {time.perf_counter() - started:.0f} s")
+    home = ready_store(args.store, args.articles, "kb-bench-cases-")
     store = OxigraphStore(home / "store")
     queries = read_queries()
     registry = Registry(store, queries)

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,21 @@ def build(folder: Path, articles: int) -> Path:
     store.replace_graphs(graphs)
     store.optimize()
     store.close()
+    return home
+
+
+def ready_store(folder: Path | None, articles: int, prefix: str) -> Path:
+    """KB_HOME of a store of synthetic articles in ``folder``, built there unless it is.
+
+    Without a folder, a fresh temporary one. Prints how long a build took.
+    """
+    folder = folder or Path(tempfile.mkdtemp(prefix=prefix))
+    home = folder / "home"
+    if not (home / "store").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        build(folder, articles)
+        print(f"built {articles:,} articles in {time.perf_counter() - started:.0f} s")
     return home
 
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx
-from corpus import build, serving
+from corpus import ready_store, serving
 from store import BASE_PMID
 
 TARGET_MS = 300.0
@@ -106,13 +106,7 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=40, help="Visits of each kind of page.")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    folder = args.store or Path(tempfile.mkdtemp(prefix="kb-bench-pages-"))
-    home = folder / "home"
-    if not (home / "store").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        build(folder, args.articles)
-        print(f"built {args.articles:,} articles in {time.perf_counter() - started:.0f} s")
+    home = ready_store(args.store, args.articles, "kb-bench-pages-")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as kb_home, serving(Path(kb_home), home / "store") as url:
