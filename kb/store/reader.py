@@ -7,6 +7,7 @@ It opens the store read-only and answers, over the socket it is handed, the quer
 from __future__ import annotations
 
 import sys
+import time
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
@@ -26,16 +27,38 @@ def serve_reads(path: str, conn: Connection) -> None:
         try:
             if message[0] == "open":
                 store = None  # the old instance closes before the new one opens
-                store = ox.Store.read_only(path)
+                store = open_read_only(path)
                 conn.send(("opened", None))
                 continue
             if store is None:
-                store = ox.Store.read_only(path)
+                store = open_read_only(path)
             conn.send(answer_query(store, message[1], message[2]))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
         except Exception as exc:  # the worker reports, and goes on serving
             conn.send(("error", f"query failed: {exc}"))
+
+
+# How long to keep trying to open, in all: the primary's compaction after a write ends soon.
+OPEN_PATIENCE = 5.0  # seconds
+
+
+def open_read_only(path: str, patience: float = OPEN_PATIENCE) -> ox.Store:
+    """Open the store read-only, again while its files are being compacted under it.
+
+    A read-only open lists the table files the manifest names and opens them; a compaction
+    the serving process runs after a write can delete one in between ("No such file"). The
+    next try reads the new manifest. Any other failure, or one that lasts, is raised.
+    """
+    waited, pause = 0.0, 0.02
+    while True:
+        try:
+            return ox.Store.read_only(path)
+        except (OSError, RuntimeError) as exc:  # RocksDB's corruption is a RuntimeError
+            if "No such file" not in str(exc) or waited >= patience:
+                raise
+        time.sleep(pause)
+        waited, pause = waited + pause, min(pause * 2, 0.5)
 
 
 def answer_query(store: ox.Store, sparql: str, options: QueryOptions) -> tuple[str, object]:

@@ -168,3 +168,24 @@ def test_a_query_may_carry_a_time_limit_of_its_own(tmp_path: Path) -> None:
             store.run_query(pairs)
     finally:
         store.close()
+
+
+def test_a_worker_opens_the_store_again_while_its_files_move(tmp_path: Path) -> None:
+    # A compaction after a write can delete a table file between the manifest's read and the
+    # file's open ("No such file"): the worker tries again. Here the whole store appears late.
+    from kb.store.reader import open_read_only
+
+    path = tmp_path / "store"
+
+    def appear() -> None:
+        OxigraphStore(path).add_quads(quads(10))
+
+    later = threading.Timer(0.3, appear)
+    later.start()
+    try:
+        store = open_read_only(str(path))
+    finally:
+        later.join()
+    assert len(list(store.quads_for_pattern(None, None, None, None))) == 10
+    with pytest.raises(OSError, match="No such file"):
+        open_read_only(str(tmp_path / "never"), patience=0.5)
