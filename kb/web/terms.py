@@ -10,12 +10,10 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
+from kb.iris import PREFIXES
 from kb.resources import ontology_dir
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF, RDFS, OWL, SKOS = (PREFIXES[p] for p in ("rdf", "rdfs", "owl", "skos"))
 KINDS = {
     OWL + "Class": "class",
     RDFS + "Class": "class",

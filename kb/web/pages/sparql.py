@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kb.api.deps import RegistryDep, RunnerDep, SettingsDep, StoreDep
-from kb.iris import concept_id
+from kb.iris import PREFIXES, concept_id
 from kb.query.protocol import respond
 from kb.query.registry import bind_params, prepare
 from kb.vocabulary import get_concepts
@@ -26,21 +26,6 @@ from kb.web.terms import matching_terms
 router = page_router()
 plain = APIRouter(include_in_schema=False)
 
-PREFIXES = {
-    "tc": "https://w3id.org/tckb/ontology#",
-    "tcc": "https://w3id.org/tckb/concept/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "oa": "http://www.w3.org/ns/oa#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "fabio": "http://purl.org/spar/fabio/",
-    "bibo": "http://purl.org/ontology/bibo/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-}
 STARTER = """PREFIX tc: <https://w3id.org/tckb/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 
