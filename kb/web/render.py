@@ -95,5 +95,5 @@ def render(
 # No page may load anything from another origin; the browser enforces it too.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'self'"
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'self'"
 )
