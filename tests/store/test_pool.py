@@ -175,12 +175,12 @@ def test_a_worker_opens_the_store_again_while_its_files_move(tmp_path: Path) -> 
     # file's open ("No such file"): the worker tries again. Here the whole store appears late.
     from kb.store.reader import open_read_only
 
-    path = tmp_path / "store"
+    path, built = tmp_path / "store", tmp_path / "built"
+    with OxigraphStore(built) as writer:
+        writer.add_quads(quads(10))
 
-    def appear() -> None:
-        OxigraphStore(path).add_quads(quads(10))
-
-    later = threading.Timer(0.3, appear)
+    # The store's directory appears whole, by a rename: a half-made store would be another test.
+    later = threading.Timer(0.3, built.rename, args=(path,))
     later.start()
     try:
         store = open_read_only(str(path))
