@@ -66,6 +66,14 @@ class NotAuthorizedError(InputError):
     kind = "not-authorized"
 
 
+class NotFoundError(InputError):
+    """Something named that is not there: an article, or an assertion of one, to curate."""
+
+    http_status = 404
+    title = "Not found"
+    kind = "not-found"
+
+
 class TooLargeError(InputError):
     """A request body past the size limit, or a form with too many fields."""
 
@@ -176,6 +184,7 @@ _BY_STATUS: dict[int, type[KBError]] = {
     400: InputError,
     401: NotAuthorizedError,
     403: NotAuthorizedError,
+    404: NotFoundError,
     409: LockedError,
     502: EutilsError,
     503: StoreError,

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 
@@ -59,6 +60,8 @@ ONTOLOGY_GRAPH = NamedNode(GRAPH + "ontology")
 RUNS_GRAPH = NamedNode(GRAPH + "runs")
 # Claims are shared by articles, so they are described once, here, not in each article graph.
 CLAIMS_GRAPH = NamedNode(GRAPH + "claims")
+# Curators' verdicts: written by curation alone, never by ingest, refresh or re-extraction.
+CURATION_GRAPH = NamedNode(GRAPH + "curation")
 
 _PMID = re.compile(r"^[0-9]+$")
 _KEY = re.compile(r"^[0-9a-z][0-9a-z._-]*$")
@@ -104,6 +107,13 @@ def pmid_of_graph(graph: NamedNode) -> str | None:
     """The PMID of an article graph, or None for any other graph."""
     prefix = GRAPH + "article/"
     return graph.value[len(prefix) :] if graph.value.startswith(prefix) else None
+
+
+def pmid_of_article(article: NamedNode | str) -> str | None:
+    """The PMID of an article's IRI, or None for any other IRI."""
+    value, prefix = (article if isinstance(article, str) else article.value), DATA + "article/"
+    pmid = value[len(prefix) :] if value.startswith(prefix) else ""
+    return pmid if _PMID.match(pmid) else None
 
 
 def lesion_iri(pmid: str) -> NamedNode:
@@ -176,6 +186,19 @@ def claim_pair_iri(first: NamedNode, second: NamedNode) -> NamedNode:
     keys = sorted(claim.value.removeprefix(f"{DATA}claim/") for claim in (first, second))
     checked = (_check(key, _KEY, "claim key") for key in keys)
     return NamedNode(f"{DATA}claim-pair/{'/'.join(checked)}")
+
+
+def verdict_iri(verdict_id: str) -> NamedNode:
+    """A curator's verdict (a Web Annotation) by its content hash."""
+    return NamedNode(f"{DATA}verdict/{_check(verdict_id, _KEY, 'verdict id')}")
+
+
+def curator_iri(name: str, orcid: str | None = None) -> NamedNode:
+    """A curator: their ORCID when they have one, else a node named by a hash of the name."""
+    if orcid:
+        return orcid_iri(orcid)
+    digest = hashlib.sha256(name.strip().encode("utf-8")).hexdigest()[:16]
+    return NamedNode(f"{DATA}curator/{digest}")
 
 
 def run_iri(run_id: str) -> NamedNode:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -19,6 +20,16 @@ TOPIC_QUERY = (
     " OR lumbar[tiab] OR sacral[tiab] OR epidural[tiab] OR extradural[tiab] OR odontoid[tiab]"
     " OR spine[mh] OR spinal diseases[mh])"
 )
+
+
+class CuratorToken(BaseModel):
+    """A curator the server lets write verdicts, and the bearer token that names them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    orcid: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]$")
+    token: SecretStr = Field(min_length=16, description="At least 16 characters.")
 
 
 class Settings(BaseSettings):
@@ -89,12 +100,29 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
     admin_token: SecretStr | None = Field(None, description="Bearer token of the admin endpoints.")
+    curators: tuple[CuratorToken, ...] = Field(
+        (),
+        description="Who may curate (KB_CURATORS), as JSON: "
+        '[{"name": "...", "orcid": "0000-...", "token": "..."}]; each token names its curator.',
+    )
+    curator_token: SecretStr | None = Field(
+        None, description="The token the CLI's kb curate writes with (KB_CURATOR_TOKEN)."
+    )
     refresh_overlap_days: int = Field(
         3, ge=0, description="Days a refresh window reaches back before the last watermark."
     )
     refresh_sweep_days: int = Field(
         7, ge=0, description="Days between refreshes that check every stored PMID for deletion."
     )
+
+    def curator_of(self, token: str) -> CuratorToken | None:
+        """The curator a bearer token names, or None (compared in constant time)."""
+        given = token.encode("utf-8")
+        found = None
+        for curator in self.curators:
+            if secrets.compare_digest(given, curator.token.get_secret_value().encode("utf-8")):
+                found = curator
+        return found
 
     @property
     def records_dir(self) -> Path:

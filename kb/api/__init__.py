@@ -40,7 +40,7 @@ def create_app(
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
     from kb.api.middleware import AnswerCache, BodyLimit, HeadAsGet, SlashRedirect
-    from kb.api.routes import admin, articles, cases, concepts, graph, health, sparql
+    from kb.api.routes import admin, articles, cases, concepts, curation, graph, health, sparql
     from kb.api.routes import queries as queries_routes
     from kb.cases.similar import CaseIndexHolder
 
@@ -118,6 +118,7 @@ def create_app(
     app.include_router(cases.router)
     app.include_router(concepts.router)
     app.include_router(graph.router)
+    app.include_router(curation.router)
     app.include_router(admin.router)
     app.include_router(admin.public)
     return app

@@ -29,11 +29,11 @@ CELLS = {
     ("misdiagnosis", "present"): "misdiagnoses",
     ("lesion", "present"): "final_diagnosis",
 }
-EVIDENCE_FIELDS = ("sentence", "section", "start", "end", "certainty", "assertion")
+EVIDENCE_FIELDS = ("sentence", "section", "start", "end", "certainty", "assertion", "status")
 
 
 def evidence_of(row: Row) -> dict[str, Value]:
-    """The evidence of one assertion: its sentence, section, span, certainty and IRI."""
+    """The evidence of one assertion: sentence, section, span, certainty, IRI, curation status."""
     return {k: row.get(k) for k in EVIDENCE_FIELDS}
 
 
@@ -44,9 +44,10 @@ def case_record(
 
     ``article`` is the row of the ``article`` query; ``facts`` the rows of ``case``;
     ``evidence`` the rows of ``article-evidence`` (all of the article's assertions: those
-    about this case become its cells, those about the group its ``said_of_the_group``).
+    about this case become its cells, those about the group its ``said_of_the_group``; those
+    a curator rejected none).
     """
-    rows = list(evidence)
+    rows = [r for r in evidence if r.get("status") != "rejected"]  # curators struck them out
     own = [r for r in rows if r.get("patients") == case_id and r.get("scope") == "patient"]
     record: dict[str, Any] = {
         "case": case_id,

@@ -2,13 +2,13 @@
 
 ``base`` holds the group and the error-to-exit-status rule; ``build`` the commands that write
 the knowledge base, ``read`` those that read it, ``cases`` those about the published
-patients, ``serve`` the server. Heavy imports happen
+patients, ``curate`` the curators' verdicts, ``serve`` the server. Heavy imports happen
 inside the commands, so ``kb --help`` stays fast.
 """
 
 from __future__ import annotations
 
-from kb.cli import build, cases, read, serve
+from kb.cli import build, cases, curate, read, serve
 from kb.cli.base import cli, main
 
-__all__ = ["build", "cases", "cli", "main", "read", "serve"]
+__all__ = ["build", "cases", "cli", "curate", "main", "read", "serve"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kb import iris
+from kb.curation import CURATION, Curated, Verdict, apply_verdicts
 from kb.graph.cases import about, map_appraisal, map_cases
 from kb.graph.terms import (
     RDF_TYPE,
@@ -57,8 +58,14 @@ def issued(article: Article) -> Literal | None:
     return typed(f"{d.year:04d}-{d.month:02d}-{d.day:02d}", "date")
 
 
-def to_quads(article: Article, extraction: Extraction | None = None) -> list[Quad]:
+def to_quads(
+    article: Article, extraction: Extraction | None = None, verdicts: Iterable[Verdict] = ()
+) -> list[Quad]:
     """Map an article (and its extraction, if any) to the quads of its named graph.
+
+    Curators' ``verdicts`` on the article act first (``kb.curation.apply_verdicts``): what it
+    counts is the curated reading; a rejected assertion is said, marked, and counted only by
+    queries asked to; a verdict whose target has gone is listed as the article's orphan.
 
     The descriptions of the claims its assertions make follow, in the claims graph: claims are
     shared across articles, and a triple repeated in many graphs would be repeated as often in
@@ -73,14 +80,26 @@ def to_quads(article: Article, extraction: Extraction | None = None) -> list[Qua
     claims = QuadSet(iris.CLAIMS_GRAPH)
     _article(g, article)
     key = listing_key(article.pmid, article.pub_date.year)
+    curated = None
     if extraction is not None:
-        _extraction(g, claims, article.pmid, extraction, key)
+        text = "\n".join((article.title, article.abstract_text))
+        curated = apply_verdicts(text, extraction, verdicts)
+        extraction = curated.extraction
+        added = {r.assertion for r in curated.readings if r.status == "added"}
+        _extraction(g, claims, article.pmid, extraction, key, added)
+        _curation(g, claims, article.pmid, extraction.extractor, curated)
         map_appraisal(g, article, extraction)
-    made = [q.object for q in g.quads if q.predicate == tc("claim")]
-    assertions = extraction.assertions if extraction and not article.is_retracted else ()
-    paired = [iris.claim_iri(a.claim_key) for a in assertions if is_paired(a.role, a.scope)]
+    counted = extraction.assertions if extraction else ()
+    made = list(dict.fromkeys(iris.claim_iri(a.claim_key) for a in counted))
+    paired = [] if article.is_retracted else [a for a in counted if is_paired(a.role, a.scope)]
     article_node = iris.article_iri(article.pmid)
-    summary = summary_quads(g.graph, article_node, key, made, paired)  # type: ignore[arg-type]
+    summary = summary_quads(
+        g.graph, article_node, key, made, [iris.claim_iri(a.claim_key) for a in paired]
+    )
+    if curated is not None:
+        struck = {iris.claim_iri(r.assertion.claim_key) for r in curated.rejected} - set(made)
+        for claim in sorted(struck, key=lambda c: c.value):
+            g.add(claim, tc("rejectedClaimByKey"), integer(key))
     return [*g.quads, *summary, *claims.quads]
 
 
@@ -156,7 +175,14 @@ def _authors(g: QuadSet, a: Article) -> None:
             g.text(node, tc("affiliation"), affiliation)
 
 
-def _extraction(g: QuadSet, claims: QuadSet, pmid: str, x: Extraction, key: int) -> None:
+def _extraction(
+    g: QuadSet,
+    claims: QuadSet,
+    pmid: str,
+    x: Extraction,
+    key: int,
+    added: Collection[Assertion] = (),
+) -> None:
     if not x.extractor:
         raise ValueError(f"extraction of PMID {pmid} does not name its extractor")
     article, lesion = iris.article_iri(pmid), iris.lesion_iri(pmid)
@@ -180,12 +206,35 @@ def _extraction(g: QuadSet, claims: QuadSet, pmid: str, x: Extraction, key: int)
         g.add(lesion, tc("region"), iris.concept_iri(region))
     map_cases(g, pmid, x, key)
     for assertion in x.assertions:  # the agent itself is described in the runs graph
-        _assertion(g, claims, pmid, x.extractor, assertion)
+        reader = CURATION if assertion in added else x.extractor
+        _assertion(g, claims, pmid, reader, assertion)
         g.add(
-            iris.assertion_iri(assertion.evidence_key(pmid, x.extractor)),
+            iris.assertion_iri(assertion.evidence_key(pmid, reader)),
             tc("aboutPatients"),
             about(pmid, x, assertion),
         )
+
+
+def _curation(g: QuadSet, claims: QuadSet, pmid: str, extractor: str, c: Curated) -> None:
+    """Say what curators made of the article's assertions, and the verdicts left orphaned.
+
+    A curated assertion says its status, the key verdicts target it by, its verdict and its
+    curator; a rejected one is said as read, with the same marks, and about no patient.
+    """
+    for r in c.rejected:
+        _assertion(g, claims, pmid, extractor, r.assertion)
+    for r in (*c.readings, *c.rejected):
+        if r.verdict is None:
+            continue
+        reader = CURATION if r.status == "added" else extractor
+        node = iris.assertion_iri(r.assertion.evidence_key(pmid, reader))
+        g.text(node, tc("curationStatus"), r.status)
+        g.text(node, tc("curationKey"), r.key)
+        g.add(node, tc("verdict"), iris.verdict_iri(r.verdict.id))
+        curator = r.verdict.curator
+        g.add(node, ns("prov", "wasAttributedTo"), iris.curator_iri(curator.name, curator.orcid))
+    for v in c.orphans:
+        g.add(iris.article_iri(pmid), tc("orphanVerdict"), iris.verdict_iri(v.id))
 
 
 def is_paired(role: str | None, scope: str | None) -> bool:
@@ -253,8 +302,24 @@ def _assertion(g: QuadSet, claims: QuadSet, pmid: str, extractor: str, a: Assert
     g.text(node, tc("extractor"), extractor)
     g.add(node, ns("prov", "wasAttributedTo"), iris.agent_iri(extractor))
     target = iris.target_iri(key)
-    quote, position = iris.selector_iri(key, "quote"), iris.selector_iri(key, "position")
+    selectors = iris.selector_iri(key, "quote"), iris.selector_iri(key, "position")
     g.add(node, ns("oa", "hasTarget"), target)
+    evidence_target(g, target, selectors, pmid, a)
+    claims.add(claim, RDF_TYPE, tc("Claim"))
+    for name, value in _statement(a):
+        claims.text(claim, tc(name), value)
+    claims.add(claim, tc("concept"), concept)
+
+
+def evidence_target(
+    g: QuadSet, target: NamedNode, selectors: tuple[NamedNode, NamedNode], pmid: str, a: Assertion
+) -> None:
+    """Say where an assertion was read: the article, narrowed by a quote and a position.
+
+    The position counts characters of the sentence; the quote keeps up to ``QUOTE_CONTEXT``
+    characters of it on each side.
+    """
+    quote, position = selectors
     g.add(target, RDF_TYPE, ns("oa", "SpecificResource"))
     g.add(target, ns("oa", "hasSource"), iris.article_iri(pmid))
     g.add(target, ns("oa", "hasSelector"), quote)
@@ -267,10 +332,6 @@ def _assertion(g: QuadSet, claims: QuadSet, pmid: str, extractor: str, a: Assert
     g.add(position, RDF_TYPE, ns("oa", "TextPositionSelector"))
     g.add(position, ns("oa", "start"), integer(a.start))
     g.add(position, ns("oa", "end"), integer(a.end))
-    claims.add(claim, RDF_TYPE, tc("Claim"))
-    for name, value in _statement(a):
-        claims.text(claim, tc(name), value)
-    claims.add(claim, tc("concept"), concept)
 
 
 def _statement(a: Assertion) -> Iterator[tuple[str, str]]:

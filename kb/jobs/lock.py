@@ -266,7 +266,7 @@ def call_server(
         )
     except httpx.HTTPError as exc:
         raise KBError(f"kb serve at {url} did not answer {method} {path}: {exc}") from exc
-    if answer.status_code == 200:
+    if 200 <= answer.status_code < 300:
         try:
             return answer.json()["data"]
         except (ValueError, KeyError, TypeError):

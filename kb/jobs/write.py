@@ -18,9 +18,11 @@ import pyoxigraph as ox
 from kb import iris
 from kb.cases.duplicates import refresh_duplicates
 from kb.cases.similar import build_index
+from kb.curation import Verdict
 from kb.errors import KBError
 from kb.extraction import Extractor, extract_with
 from kb.graph.article import deletion_quads, to_quads
+from kb.graph.curation import verdicts_from_quads
 from kb.models import Article
 from kb.query.named import read_queries
 from kb.query.registry import Registry
@@ -128,6 +130,27 @@ def stored_states(store: Store, pmids: Sequence[str] | None = None) -> dict[str,
     return states
 
 
+def read_verdicts(store: Store, pmids: Sequence[str] | None = None) -> list[Verdict]:
+    """Read the verdicts in the store (on some articles only, if given)."""
+    if pmids is not None and not curated_pmids(store, pmids):
+        return []
+    verdicts, _ = verdicts_from_quads(store.quads(iris.CURATION_GRAPH))
+    wanted = None if pmids is None else set(pmids)
+    return [v for v in verdicts if wanted is None or v.pmid in wanted]
+
+
+def curated_pmids(store: Store, pmids: Sequence[str]) -> set[str]:
+    """Those of the PMIDs some verdict is about (one indexed lookup, not a read of them all)."""
+    if not pmids:
+        return set()
+    nodes = " ".join(str(iris.article_iri(p)) for p in dict.fromkeys(pmids))
+    rows = store.select(
+        f"SELECT DISTINCT ?a WHERE {{ VALUES ?a {{ {nodes} }} "
+        f"GRAPH {iris.CURATION_GRAPH} {{ ?v <{iris.ONTOLOGY}onArticle> ?a }} }}"
+    )
+    return {p for r in rows if (p := iris.pmid_of_article(value_of(r["a"]) or ""))}
+
+
 def write_articles(
     store: Store,
     articles: Sequence[Article],
@@ -137,22 +160,32 @@ def write_articles(
     archive: RecordArchive | None = None,
     deleted: Collection[str] = (),
     watch: Stopwatch | None = None,
+    verdicts: Sequence[Verdict] | None = None,
+    extra: Sequence[ox.Quad] = (),
 ) -> list[str]:
     """Extract, map and write articles, each graph replaced whole, all in one transaction.
 
     An article that cannot be extracted or mapped is rejected on the tally; the others are
     written. Each record is archived first, so the store never holds one the archive lacks.
-    PMIDs in ``deleted`` keep their deletion mark. Returns the PMIDs written.
+    PMIDs in ``deleted`` keep their deletion mark. Curators' verdicts on the articles (read
+    from the store unless given) act on what is read. Quads in ``extra`` (new verdicts, in
+    the curation graph) are added in the same transaction. Returns the PMIDs written.
     """
     watch = watch or Stopwatch()
     graphs: dict[ox.NamedNode, list[ox.Quad]] = {}
     written: list[Article] = []
+    if verdicts is None:
+        with watch.stage("compare"):
+            verdicts = read_verdicts(store, [a.pmid for a in articles])
+    verdicts_of: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        verdicts_of.setdefault(v.pmid, []).append(v)
     for article in articles:
         try:
             with watch.stage("extract"):
                 extraction = extract_with(extractor, article)
             with watch.stage("map"):
-                quads = to_quads(article, extraction)
+                quads = to_quads(article, extraction, verdicts_of.get(article.pmid, ()))
         except (ValueError, KBError) as exc:  # pydantic's ValidationError is a ValueError
             tally.reject(article.pmid, f"PMID {article.pmid}: cannot extract or map: {exc}")
             continue
@@ -160,6 +193,8 @@ def write_articles(
             quads.extend(deletion_quads(article.pmid))
         graphs[iris.article_graph(article.pmid)] = quads
         written.append(article)
+    if graphs and extra:  # shared-graph quads ride with the first article's graph
+        graphs[next(iter(graphs))].extend(extra)
     if archive is not None:
         with watch.stage("archive"):
             for article in written:

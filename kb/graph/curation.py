@@ -1,0 +1,157 @@
+"""Map curators' verdicts to W3C Web Annotations in the curation graph, and read them back.
+
+A verdict is an ``oa:Annotation`` motivated by ``oa:assessing`` (accept, reject) or
+``oa:editing`` (correct, add). Its target is the assertion's evidence, the article narrowed by
+a quote and a position selector, with the whole sentence; its body (for a correction or an
+addition) the statement it makes; ``tc:judged`` is a snapshot of the assertion as it read when
+judged. ``verdicts_from_quads`` reads exactly what ``verdict_quads`` writes, so a verdict
+exported and imported anywhere keeps its id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from pydantic import ValidationError
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kb import iris
+from kb.curation import Verdict
+from kb.graph.article import evidence_target
+from kb.graph.terms import RDF_TYPE, QuadSet, date_time, integer, ns, tc
+
+MOTIVES = {"accept": "assessing", "reject": "assessing", "correct": "editing", "add": "editing"}
+STATEMENT = ("role", "polarity", "certainty", "scope")
+
+
+def verdict_quads(v: Verdict) -> list[Quad]:
+    """The quads of one verdict, in the curation graph; the same verdict, the same quads."""
+    g = QuadSet(iris.CURATION_GRAPH)
+    node, a = iris.verdict_iri(v.id), v.assertion
+    g.add(node, RDF_TYPE, ns("oa", "Annotation"))
+    g.add(node, ns("oa", "motivatedBy"), ns("oa", MOTIVES[v.action]))
+    g.text(node, tc("action"), v.action)
+    g.text(node, tc("reason"), v.reason)
+    g.text(node, ns("rdfs", "comment"), v.note)
+    g.text(node, tc("targetKey"), v.target)
+    g.add(node, tc("onArticle"), iris.article_iri(v.pmid))
+    curator = iris.curator_iri(v.curator.name, v.curator.orcid)
+    g.add(node, ns("dcterms", "creator"), curator)
+    g.add(curator, RDF_TYPE, ns("foaf", "Person"))
+    g.text(curator, ns("foaf", "name"), v.curator.name)
+    g.add(curator, tc("orcid"), iris.orcid_iri(v.curator.orcid) if v.curator.orcid else None)
+    g.add(node, ns("dcterms", "created"), date_time(v.created))
+    g.text(node, tc("createdAt"), v.created.isoformat())  # to the microsecond, as a string
+    target, quote, position = (NamedNode(f"{node.value}/{part}") for part in _PARTS)
+    g.add(node, ns("oa", "hasTarget"), target)
+    g.text(target, tc("sentence"), a.sentence)
+    g.text(target, tc("section"), a.section)
+    evidence_target(g, target, (quote, position), v.pmid, a)
+    judged = NamedNode(f"{node.value}/judged")
+    g.add(node, tc("judged"), judged)
+    g.add(judged, RDF_TYPE, tc("AssertionSnapshot"))
+    _statement(g, judged, a.model_dump(exclude_none=True))
+    g.add(judged, tc("patient"), integer(a.patient) if a.patient is not None else None)
+    g.text(judged, tc("extractor"), v.extractor)
+    if v.action in ("correct", "add"):
+        body = NamedNode(f"{node.value}/body")
+        g.add(node, ns("oa", "hasBody"), body)
+        g.add(body, RDF_TYPE, tc("Statement"))
+        said = v.correction.changes() if v.correction else a.model_dump(exclude_none=True)
+        _statement(g, body, said)
+    return list(g.quads)
+
+
+_PARTS = ("target", "quote", "position")
+
+
+def _statement(g: QuadSet, node: NamedNode, fields: Mapping[str, object]) -> None:
+    for name in STATEMENT:
+        value = fields.get(name)
+        g.text(node, tc(name), value if isinstance(value, str) else None)
+    concept = fields.get("concept")
+    g.add(node, tc("concept"), iris.concept_iri(concept) if isinstance(concept, str) else None)
+
+
+def verdicts_from_quads(quads: Iterable[Quad]) -> tuple[list[Verdict], list[str]]:
+    """Read the verdicts the quads describe, and a reason for each one that cannot be read.
+
+    Only the triples ``verdict_quads`` writes are read; the graph they come in is ignored, so
+    a file exported from another installation reads the same.
+    """
+    about: dict[str, dict[str, list[NamedNode | Literal]]] = defaultdict(lambda: defaultdict(list))
+    for q in quads:
+        if isinstance(q.subject, NamedNode) and isinstance(q.object, NamedNode | Literal):
+            about[q.subject.value][q.predicate.value].append(q.object)
+    annotations = [s for s, p in about.items() if tc("targetKey").value in p]
+    verdicts, problems = [], []
+    for subject in sorted(annotations):
+        try:
+            v = _verdict(about, subject)
+        except (ValueError, KeyError, IndexError) as exc:
+            problems.append(f"{subject}: {_why(exc)}")
+            continue
+        if iris.verdict_iri(v.id).value != subject:
+            problems.append(f"{subject}: its fields do not hash to its IRI (edited by hand?)")
+            continue
+        verdicts.append(v)
+    return verdicts, problems
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return f"missing {exc}" if isinstance(exc, KeyError | IndexError) else str(exc)
+
+
+def _verdict(about: dict[str, dict[str, list[NamedNode | Literal]]], subject: str) -> Verdict:
+    node = about[subject]
+
+    def one(fields: dict[str, list[NamedNode | Literal]], curie: str) -> str | None:
+        values = fields.get(_iri(curie), [])
+        return values[0].value if values else None
+
+    target = about[one(node, "oa:hasTarget") or ""]
+    selectors = {s.value: about[s.value] for s in target[_iri("oa:hasSelector")]}
+    position = next(f for f in selectors.values() if _iri("oa:start") in f)
+    judged = about[one(node, "tc:judged") or ""]
+    curator = about[one(node, "dcterms:creator") or ""]
+    orcid = one(curator, "tc:orcid")
+    assertion = {
+        **{name: one(judged, f"tc:{name}") for name in STATEMENT},
+        "concept": iris.concept_id(one(judged, "tc:concept") or ""),
+        "patient": one(judged, "tc:patient"),
+        "sentence": one(target, "tc:sentence"),
+        "section": one(target, "tc:section"),
+        "start": one(position, "oa:start"),
+        "end": one(position, "oa:end"),
+    }
+    correction = None
+    if one(node, "tc:action") == "correct":
+        body = about[one(node, "oa:hasBody") or ""]
+        correction = {name: one(body, f"tc:{name}") for name in STATEMENT}
+        correction["concept"] = iris.concept_id(one(body, "tc:concept") or "")
+    return Verdict.model_validate(
+        {
+            "pmid": iris.pmid_of_article(one(target, "oa:hasSource") or ""),
+            "action": one(node, "tc:action"),
+            "assertion": {k: v for k, v in assertion.items() if v is not None},
+            "correction": {k: v for k, v in correction.items() if v is not None}
+            if correction is not None
+            else None,
+            "reason": one(node, "tc:reason"),
+            "note": one(node, "rdfs:comment"),
+            "curator": {
+                "name": one(curator, "foaf:name"),
+                "orcid": orcid.removeprefix("https://orcid.org/") if orcid else None,
+            },
+            "created": datetime.fromisoformat(one(node, "tc:createdAt") or ""),
+            "extractor": one(judged, "tc:extractor"),
+        }
+    )
+
+
+def _iri(curie: str) -> str:
+    return iris.vocab(curie).value
