@@ -152,6 +152,16 @@ class SlashRedirect:
         await self.app(scope, receive, send)
 
 
+# The cookie a curator signed in on the pages holds: their token (the session is the token).
+SESSION_COOKIE = "kb_curator"
+
+
+def _signed_in(scope: Scope) -> bool:
+    """Whether a request carries a curator's session: its pages are theirs, never kept."""
+    cookies = b";".join(v for k, v in scope["headers"] if k == b"cookie")
+    return f"{SESSION_COOKIE}=".encode() in cookies
+
+
 class AnswerCache:
     """Keep whole successful answers to GET requests under ``prefixes``, as they were sent.
 
@@ -160,7 +170,7 @@ class AnswerCache:
     routing, parameter checks or serialisation until the store changes: the named queries'
     answers are already cached, and this saves the work around them. An answer marked
     ``Cache-Control: no-store`` (a page drawn while the case index was still being read) is
-    not kept. Answers of at most
+    not kept, and a signed-in curator's requests pass by. Answers of at most
     ``max_bytes`` each are kept, at most ``entries`` of them and ``budget`` bytes in all, the
     least recently used dropped first.
     """
@@ -190,6 +200,7 @@ class AnswerCache:
             scope["type"] != "http"
             or scope["method"] != "GET"
             or not path.startswith(self.prefixes)
+            or _signed_in(scope)
         ):
             await self.app(scope, receive, send)
             return

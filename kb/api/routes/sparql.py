@@ -13,6 +13,7 @@ from kb.api.deps import RunnerDep, SettingsDep, StoreDep
 from kb.api.errors import problem_response
 from kb.errors import QueryError, ReadOnlyError, TooLargeError
 from kb.query.protocol import Dataset, decode_body, respond
+from kb.settings import Settings
 
 router = APIRouter(tags=["sparql"])
 
@@ -90,24 +91,25 @@ async def sparql_post(
             415,
             f"a query is POSTed as {FORM} or {DIRECT}, not {media or 'a body without a type'}",
         )
-    body = await request.body()
     if media == FORM:
-        try:
-            form = parse_qs(
-                decode_body(body, content_type),
-                keep_blank_values=True,
-                max_num_fields=settings.max_form_fields,
-            )
-        except ValueError as exc:
-            raise TooLargeError(
-                f"the form has more than {settings.max_form_fields} fields (KB_MAX_FORM_FIELDS)"
-            ) from exc
+        form = await read_form(request, settings)
         if "update" in form:
             raise ReadOnlyError("this endpoint is read-only: the update was not run")
         params = QueryParams([*request.query_params.multi_items(), *_items(form)])
         return await _answer(request, store, settings, runner, params, None)
-    text = decode_body(body, content_type)
+    text = decode_body(await request.body(), content_type)
     return await _answer(request, store, settings, runner, request.query_params, text)
+
+
+async def read_form(request: Request, settings: Settings) -> dict[str, list[str]]:
+    """The fields of a form body, at most KB_MAX_FORM_FIELDS of them (else 413)."""
+    text = decode_body(await request.body(), request.headers.get("content-type", ""))
+    try:
+        return parse_qs(text, keep_blank_values=True, max_num_fields=settings.max_form_fields)
+    except ValueError as exc:
+        raise TooLargeError(
+            f"the form has more than {settings.max_form_fields} fields (KB_MAX_FORM_FIELDS)"
+        ) from exc
 
 
 def _items(form: dict[str, list[str]]) -> list[tuple[str, str]]:

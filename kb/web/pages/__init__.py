@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kb.web.pages import articles, cases, home, queries, sparql
+from kb.web.pages import articles, cases, curation, home, queries, sparql
 
 router = APIRouter(include_in_schema=False)
-for module in (home, cases, articles, queries, sparql):
+for module in (home, cases, articles, curation, queries, sparql):
     router.include_router(module.router)
 router.include_router(sparql.plain)
+router.include_router(curation.forms)

@@ -10,11 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from kb.api.deps import RegistryDep, RunnerDep
+from kb.curation import REASONS, row_key
 from kb.errors import ParameterError
 from kb.query.registry import Page
 from kb.vocabulary import get_concepts, get_matches, get_modalities
 from kb.web.highlight import marks, paragraphs
 from kb.web.pages.common import not_found, page_router, refusals_as_pages
+from kb.web.pages.curation import signed_in
 from kb.web.render import render
 
 router = page_router()
@@ -41,12 +43,20 @@ async def article(
     if not found.rows:
         return not_found(request, f"There is no article with PMID {pmid} in the knowledge base.")
     record = dict(found.rows[0])
-    evidence = (await runner(registry.run, "article-evidence", {"pmid": pmid})).rows
+    rows = (await runner(registry.run, "article-evidence", {"pmid": pmid})).rows
+    evidence = [{**r, "key": row_key(pmid, r)} for r in rows]
+    counted = [r for r in evidence if r.get("status") != "rejected"]
     ids = case_ids(evidence)
     cases = (await runner(registry.run, "cases", {"cases": ids}, Page(500))).rows if ids else ()
     abstract = str(record.get("abstract") or "")
-    placed, apart = marks(abstract, evidence)
+    placed, apart = marks(abstract, counted)
+    curator = signed_in(request)
     context = {
+        "curator": curator,
+        "counted": len(counted),
+        "statuses": Counter(str(r.get("status")) for r in evidence),
+        "reasons": REASONS,
+        "concept_ids": sorted(get_concepts()) if curator else (),
         "pmid": pmid,
         "record": record,
         "authors": [a.strip() for a in str(record.get("authors") or "").split(";") if a.strip()],
@@ -56,7 +66,10 @@ async def article(
         "evidence": sorted(evidence, key=_reading_order(abstract)),
     }
     names = ("article", "article-evidence", *(("cases",) if ids else ()))
-    return render(request, "article.html", context, queries=names)
+    page = render(request, "article.html", context, queries=names)
+    if curator is not None:  # a curator's page is theirs: never kept by anyone
+        page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @router.get("/concepts/{concept_id:path}", response_class=HTMLResponse)
