@@ -144,8 +144,10 @@ class Verdict(Frozen):
         a = self.assertion
         if not 0 <= a.start < a.end <= len(a.sentence):
             raise ValueError(f"the span {a.start}..{a.end} is not in the sentence")
-        if self.action == "reject" and self.reason is None:
-            raise ValueError("a rejection needs a reason: " + ", ".join(REASONS))
+        if (self.action == "reject") != (self.reason is not None):
+            raise ValueError(
+                "a rejection, and only a rejection, has a reason: " + ", ".join(REASONS)
+            )
         if (self.action == "correct") != (self.correction is not None):
             raise ValueError("a correction, and only a correction, says what instead")
         if self.action == "correct" and self.corrected() == a:

@@ -11,7 +11,9 @@ What goes where:
 - medical actions: each treatment (a drug as a treatment, anything else as a procedure),
   with the outcome as response;
 - meta data: the extractor and version as creator, evidence ECO:0000203 (automatic
-  assertion, the code Monarch gives machine curation), the PMID as external reference.
+  assertion, the code Monarch gives machine curation), or ECO:0000218 (manual assertion)
+  for what a curator accepted, corrected or added (said, with the curator, after the
+  sentence), the PMID as external reference.
 
 The schema cannot say that a disease was the *pre-operative* diagnosis, nor in what order
 the diagnoses were held: an excluded disease only says it was ruled out. So the mistaken
@@ -50,6 +52,9 @@ from kb.vocabulary import get_concepts, get_matches
 
 SCHEMA_VERSION = "2.0"
 AUTOMATIC = OntologyClass(id="ECO:0000203", label="automatic assertion")
+# A feature a curator accepted, corrected or added is a manual assertion.
+MANUAL = OntologyClass(id="ECO:0000218", label="manual assertion")
+CURATED = frozenset({"accepted", "corrected", "added"})
 # Which external sources name each kind of concept, best first; broader matches never do.
 PREFERRED = {
     "finding": ("HP", "RADLEX", "MESH"),
@@ -100,17 +105,21 @@ def term(concept: str, label: str | None = None) -> OntologyClass:
 
 
 def _evidence(pmid: str, items: Iterable[Mapping[str, Any]]) -> list[Evidence]:
-    return [
-        Evidence(
-            evidence_code=AUTOMATIC,
-            reference=ExternalReference(
-                id=f"PMID:{pmid}",
-                reference=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/",
-                description=str(item.get("sentence") or ""),
-            ),
+    """Each item's sentence as evidence: a manual assertion once a curator confirmed it."""
+    evidence = []
+    for item in items:
+        status, sentence = item.get("status") or "machine", str(item.get("sentence") or "")
+        curated = status in CURATED
+        if curated:
+            sentence = f"{sentence} [{status} by {item.get('curator') or 'a curator'}]"
+        reference = ExternalReference(
+            id=f"PMID:{pmid}",
+            reference=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/",
+            description=sentence,
         )
-        for item in items
-    ]
+        code = MANUAL if curated else AUTOMATIC
+        evidence.append(Evidence(evidence_code=code, reference=reference))
+    return evidence
 
 
 def to_phenopacket(record: Mapping[str, Any], extractor: str, created: datetime) -> Phenopacket:

@@ -29,7 +29,9 @@ CELLS = {
     ("misdiagnosis", "present"): "misdiagnoses",
     ("lesion", "present"): "final_diagnosis",
 }
-EVIDENCE_FIELDS = ("sentence", "section", "start", "end", "certainty", "assertion", "status")
+EVIDENCE_FIELDS = (
+    "sentence", "section", "start", "end", "certainty", "assertion", "status", "curator",
+)  # fmt: skip
 
 
 def evidence_of(row: Row) -> dict[str, Value]:

@@ -33,7 +33,7 @@ def verdict_quads(v: Verdict) -> list[Quad]:
     g.add(node, RDF_TYPE, ns("oa", "Annotation"))
     g.add(node, ns("oa", "motivatedBy"), ns("oa", MOTIVES[v.action]))
     g.text(node, tc("action"), v.action)
-    g.text(node, tc("reason"), v.reason)
+    g.text(node, tc("rejectionReason"), v.reason)
     g.text(node, ns("rdfs", "comment"), v.note)
     g.text(node, tc("targetKey"), v.target)
     g.add(node, tc("onArticle"), iris.article_iri(v.pmid))
@@ -141,7 +141,7 @@ def _verdict(about: dict[str, dict[str, list[NamedNode | Literal]]], subject: st
             "correction": {k: v for k, v in correction.items() if v is not None}
             if correction is not None
             else None,
-            "reason": one(node, "tc:reason"),
+            "reason": one(node, "tc:rejectionReason"),
             "note": one(node, "rdfs:comment"),
             "curator": {
                 "name": one(curator, "foaf:name"),

@@ -143,7 +143,8 @@ def _check_article_graph(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable
 
 
 SUMMARY = frozenset(
-    iris.term(t) for t in ("listingKey", "makesClaim", "claimedByKey", "pairedByKey")
+    iris.term(t)
+    for t in ("listingKey", "makesClaim", "claimedByKey", "pairedByKey", "rejectedClaimByKey")
 )
 
 
@@ -154,14 +155,18 @@ def _check_summary(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable[Viola
         return
     years = [int(value_of(q.object) or 0) for q in quads if q.predicate == iris.term("year")]
     key = listing_key(pmid, years[0] if years else None)
-    made = dict.fromkeys(
-        q.object
-        for q in quads
-        if q.predicate == iris.term("claim") and isinstance(q.object, ox.NamedNode)
-    )
+    said = _statements(quads)
+    counted = [st for st in said.values() if not _rejected(st)]
+    made = dict.fromkeys(c for st in counted if isinstance(c := st.get(_CLAIM), ox.NamedNode))
+    struck = {
+        c for st in said.values() if _rejected(st) and isinstance(c := st.get(_CLAIM), ox.NamedNode)
+    }
     expected = {ox.Quad(article, iris.term("listingKey"), integer(key), graph)}
-    summary = summary_quads(graph, article, key, made, _paired(article, graph, quads))
+    summary = summary_quads(graph, article, key, made, _paired(article, graph, quads, counted))
     expected.update(q for q in summary if q.graph_name == graph)
+    expected.update(
+        ox.Quad(c, iris.term("rejectedClaimByKey"), integer(key), graph) for c in struck - set(made)
+    )
     present = {q for q in quads if q.predicate in SUMMARY}
     for quad, message in [
         *((q, "its summary lacks what its assertions imply") for q in expected - present),
@@ -175,18 +180,36 @@ def _check_summary(name: str, pmid: str, quads: list[ox.Quad]) -> Iterable[Viola
         )
 
 
-def _paired(article: ox.NamedNode, graph: ox.NamedNode, quads: list[ox.Quad]) -> list[ox.NamedNode]:
-    """The claims the summary of an article pairs (none if it is retracted)."""
-    if ox.Quad(article, iris.term("retracted"), TRUE, graph) in set(quads):
-        return []
+_CLAIM = iris.term("claim")
+
+
+def _statements(quads: list[ox.Quad]) -> dict[Term, dict[ox.NamedNode, Term]]:
+    """What the graph says of each subject, a value per predicate."""
     said: dict[Term, dict[ox.NamedNode, Term]] = {}
     for quad in quads:
         said.setdefault(quad.subject, {})[quad.predicate] = quad.object
-    role, scope, claim = iris.term("role"), iris.term("scope"), iris.term("claim")
+    return said
+
+
+def _rejected(statement: dict[ox.NamedNode, Term]) -> bool:
+    """Whether curators rejected this assertion (it is said, and counted nowhere)."""
+    return value_of(statement.get(iris.term("curationStatus"))) == "rejected"
+
+
+def _paired(
+    article: ox.NamedNode,
+    graph: ox.NamedNode,
+    quads: list[ox.Quad],
+    counted: list[dict[ox.NamedNode, Term]],
+) -> list[ox.NamedNode]:
+    """The claims the summary of an article pairs (none if it is retracted)."""
+    if ox.Quad(article, iris.term("retracted"), TRUE, graph) in set(quads):
+        return []
+    role, scope = iris.term("role"), iris.term("scope")
     return [
         made
-        for statement in said.values()
-        if isinstance(made := statement.get(claim), ox.NamedNode)
+        for statement in counted
+        if isinstance(made := statement.get(_CLAIM), ox.NamedNode)
         and is_paired(value_of(statement.get(role)), value_of(statement.get(scope)))
     ]
 
