@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import pyoxigraph as ox
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from kb import iris
 from kb.curation import (
@@ -119,8 +119,9 @@ def resolve(
             fields["extractor"] = None
     try:
         return Verdict.model_validate(fields)
-    except ValueError as exc:
-        raise InputError(f"not a verdict: {exc}") from exc
+    except ValidationError as exc:
+        said = (e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise InputError("not a verdict: " + "; ".join(said)) from None
 
 
 def record(

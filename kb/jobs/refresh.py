@@ -140,12 +140,12 @@ class _Job:
                 if change == "unchanged" and not self.dry_run:
                     self.keep(articles[pmid])  # heal an archive that lacks a stored record
         todo = [articles[p] for p, change in changes.items() if change in ("new", "updated")]
-        if self.dry_run:
-            written = [a.pmid for a in todo]
-        else:
-            written = write_articles(
+        written = [a.pmid for a in todo] if self.dry_run else []
+        size = self.store.batch_size  # a transaction each (a remote store takes one article)
+        for start in range(0, 0 if self.dry_run else len(todo), size):
+            written += write_articles(
                 self.store,
-                todo,
+                todo[start : start + size],
                 self.extractor,
                 self.tally,
                 archive=self.archive,

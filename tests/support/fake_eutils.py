@@ -51,6 +51,8 @@ class FakeRecord:
     abstract: str = "A generated abstract of a tumoral calcinosis of the spine."
     types: tuple[str, ...] = ("Journal Article",)
     links: tuple[tuple[str, str], ...] = ()
+    # (old, new) replacements in the abstract's text of a loaded record: an abstract revised.
+    edits: tuple[tuple[str, str], ...] = ()
     element: etree._Element | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -262,6 +264,9 @@ def _element_of(record: FakeRecord) -> etree._Element:
         for child in list(title):
             title.remove(child)
         title.text = record.title
+    for part in citation.iterfind("Article/Abstract/AbstractText"):
+        for old, new in record.edits:
+            part.text = (part.text or "").replace(old, new)
     types = citation.find("Article/PublicationTypeList")
     if types is not None:
         for name in record.types:
