@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.support.paths import SHARED, need
+from tests.support.processes import OURS
 
 if TYPE_CHECKING:
     from kb.store import Store
@@ -75,3 +78,27 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
         store = OxigraphStore()
     yield store
     store.close()
+
+
+@pytest.fixture
+def kb_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """Run ``kb.cli.main`` in this process with an environment; return status, out, err."""
+    from kb.cli import main
+
+    def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+        for name in [k for k in os.environ if k.startswith(OURS)]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(sys, "argv", ["kb", *args])
+        try:
+            main()
+            status = 0
+        except SystemExit as exc:
+            status = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run

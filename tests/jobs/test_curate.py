@@ -1,5 +1,6 @@
-"""Curation on every store: verdicts move the counts, survive re-extraction and refresh, and an
-abstract that changed under a verdict leaves it an orphan, never re-attached.
+"""Curation on every store: verdicts move the counts and survive re-extraction and refresh.
+
+An abstract that changed under a verdict leaves it an orphan, never re-attached.
 
 Each test reads the bundled sample through a refresh from the fake E-utilities (real client,
 real HTTP on 127.0.0.1) into Oxigraph in memory, on disk, and Virtuoso, with a record archive,
@@ -106,10 +107,12 @@ def sample(fake: FakeEutils, any_store: Store, tmp_path: Path) -> Sample:
     mistaken = pick(
         reader,
         pmids,
-        lambda rows, r: r.assertion.role == "misdiagnosis"
-        and r.assertion.polarity == "present"
-        and r.assertion.patient is not None
-        and unique(rows, r),
+        lambda rows, r: (
+            r.assertion.role == "misdiagnosis"
+            and r.assertion.polarity == "present"
+            and r.assertion.patient is not None
+            and unique(rows, r)
+        ),
     )
 
     def seen_once(rows: list[Reading], r: Reading) -> bool:
@@ -146,7 +149,8 @@ def finding_pmids(registry: Registry, concept: str, polarity: str) -> set[str]:
 
 
 def cases_mistaken_for(registry: Registry, concept: str) -> set[str]:
-    return {str(r["case"]) for r in registry.run("cases", {"misdiagnosis": concept}, Page(500)).rows}
+    rows = registry.run("cases", {"misdiagnosis": concept}, Page(500)).rows
+    return {str(r["case"]) for r in rows}
 
 
 def statuses(registry: Registry, pmid: str) -> dict[str, str]:

@@ -59,7 +59,7 @@ from kb.settings import get_settings
 from kb.store import OxigraphStore, Store
 from tests.support.fake_eutils import FakeEutils, Fault
 from tests.support.paths import ROOT
-from tests.support.processes import OURS, clean_environment, start_kb
+from tests.support.processes import clean_environment, start_kb
 from tests.support.server import serve
 
 QUERY = "tumoral calcinosis spine"
@@ -371,30 +371,6 @@ def environment(home: Path, fake: FakeEutils, **extra: str) -> dict[str, str]:
     """The environment of a ``kb`` process pointed at the fake, with nothing of ours inherited."""
     # an API key lifts the client's pace from 3 to 10 requests a second
     return clean_environment(home, KB_EUTILS_URL=fake.url, NCBI_API_KEY="test-key", **extra)
-
-
-@pytest.fixture
-def kb_main(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str, str]]:
-    """Run ``kb.cli.main`` in this process with an environment; return status, out, err."""
-    from kb.cli import main
-
-    def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-        for name in [k for k in os.environ if k.startswith(OURS)]:
-            monkeypatch.delenv(name)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setattr(sys, "argv", ["kb", *args])
-        try:
-            main()
-            status = 0
-        except SystemExit as exc:
-            status = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
 
 
 def test_cli_exits_1_on_a_failed_run_then_0_when_the_next_gets_everything(

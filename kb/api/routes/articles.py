@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from kb.api.deps import PageDep, RegistryDep, RunnerDep
 from kb.api.models import ArticleOut, Envelope, Row
 from kb.api.routes.queries import FormatParam, answer_table, table_route
+from kb.curation import row_key
 from kb.errors import ParameterError
 from kb.models import Polarity, Role
 
@@ -44,10 +45,14 @@ async def list_articles(
 
 @router.get("/articles/{pmid}", summary="One article with every assertion read from it")
 async def get_article(pmid: str, registry: RegistryDep, runner: RunnerDep) -> Envelope[ArticleOut]:
-    """The article's record and evidence, through ``article`` and ``article-evidence``."""
+    """The article's record and evidence, through ``article`` and ``article-evidence``.
+
+    Each assertion says its curation status and ``key``, the target key of a verdict on it.
+    """
     record = await runner(registry.run, "article", {"pmid": pmid})
     if not record.rows:
         raise HTTPException(404, f"no article with PMID {pmid} in the knowledge base")
     evidence = await runner(registry.run, "article-evidence", {"pmid": pmid})
-    article = ArticleOut(pmid=pmid, record=record.rows[0], evidence=list(evidence.rows))
+    keyed = [{**row, "key": row_key(pmid, row)} for row in evidence.rows]  # what verdicts target
+    article = ArticleOut(pmid=pmid, record=record.rows[0], evidence=keyed)
     return Envelope(data=article)
