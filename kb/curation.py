@@ -13,10 +13,11 @@ then by id, so every installation holding the same verdicts reads them the same 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import AwareDatetime, Field, model_validator
 
@@ -124,7 +125,25 @@ class Statement(Frozen):
         return self.model_dump(exclude_none=True)
 
 
-class Verdict(Frozen):
+class Judgement(Frozen):
+    """What every verdict has: who gave it, when, and why in their words."""
+
+    note: str | None = Field(None, max_length=2000)
+    curator: Curator
+    created: AwareDatetime
+
+    @property
+    def id(self) -> str:
+        """A content hash of the whole verdict: the same verdict has the same id anywhere."""
+        return content_hash(self.model_dump(mode="json"))
+
+    @property
+    def order(self) -> tuple[datetime, str]:
+        """Where the verdict falls in its target's history."""
+        return self.created.astimezone(UTC), self.id
+
+
+class Verdict(Judgement):
     """One curator's judgement of one assertion (a W3C Web Annotation in the graph)."""
 
     pmid: str = Field(pattern=r"^[0-9]+$")
@@ -134,9 +153,6 @@ class Verdict(Frozen):
     )
     correction: Statement | None = Field(None, description="For correct: what it says instead.")
     reason: Reason | None = Field(None, description="Why: required to reject.")
-    note: str | None = Field(None, max_length=2000)
-    curator: Curator
-    created: AwareDatetime
     extractor: str | None = Field(None, description="The reader of what was judged, if a machine.")
 
     @model_validator(mode="after")
@@ -162,20 +178,49 @@ class Verdict(Frozen):
         """The content key of the assertion judged."""
         return curation_key(self.pmid, self.assertion)
 
-    @property
-    def id(self) -> str:
-        """A content hash of the whole verdict: the same verdict has the same id anywhere."""
-        return content_hash(self.model_dump(mode="json"))
-
-    @property
-    def order(self) -> tuple[datetime, str]:
-        """Where the verdict falls in its target's history."""
-        return self.created.astimezone(UTC), self.id
-
     def corrected(self) -> Assertion:
         """The assertion as this verdict has it (the judged one, for all but a correction)."""
         changes = self.correction.changes() if self.correction else {}
         return self.assertion.model_copy(update=changes)
+
+
+CASE_PATTERN = r"^[0-9]+-[0-9]{1,3}$"
+
+
+class PairVerdict(Judgement):
+    """A curator's judgement of a duplicate flag: the two cases are one patient, or two."""
+
+    cases: tuple[str, str] = Field(description="The two cases' ids (PMID-number), in order.")
+    same: bool = Field(description="True: one patient published twice; false: two patients.")
+
+    @model_validator(mode="after")
+    def _two_cases(self) -> PairVerdict:
+        first, second = self.cases
+        if not (re.match(CASE_PATTERN, first) and re.match(CASE_PATTERN, second)):
+            raise ValueError(f"not two case ids (PMID-number): {first!r}, {second!r}")
+        if first == second or list(self.cases) != sorted(self.cases):
+            raise ValueError("two different cases, in order")
+        return self
+
+    @property
+    def target(self) -> str:
+        """The content key of the pair judged."""
+        return content_hash(["duplicate", *self.cases])
+
+    @property
+    def pmids(self) -> tuple[str, str]:
+        """The articles of the two cases."""
+        first, second = (case.partition("-")[0] for case in self.cases)
+        return first, second
+
+
+AnyVerdict = Verdict | PairVerdict
+V = TypeVar("V", bound=AnyVerdict)
+
+
+def latest_by_pair(verdicts: Iterable[PairVerdict]) -> dict[tuple[str, str], PairVerdict]:
+    """The verdict that holds on each pair of cases: its latest."""
+    return {v.cases: v for v in sorted(verdicts, key=lambda v: v.order)}
 
 
 @dataclass(frozen=True)
@@ -212,9 +257,9 @@ class Curated:
         return next((r for r in (*self.readings, *self.rejected) if r.key == key), None)
 
 
-def histories(verdicts: Iterable[Verdict]) -> dict[str, list[Verdict]]:
+def histories(verdicts: Iterable[V]) -> dict[str, list[V]]:
     """The verdicts of each target, oldest first; the last one holds."""
-    by_target: dict[str, list[Verdict]] = {}
+    by_target: dict[str, list[V]] = {}
     for v in sorted(verdicts, key=lambda v: v.order):
         by_target.setdefault(v.target, []).append(v)
     return by_target

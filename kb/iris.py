@@ -146,6 +146,12 @@ def case_from_id(case: str) -> NamedNode:
     return case_iri(pmid, int(number))
 
 
+def duplicate_flag_iri(first: str, second: str) -> NamedNode:
+    """The flag that two cases (by id, in order) may be one patient published twice."""
+    case_from_id(second)  # checked like the first
+    return NamedNode(f"{case_from_id(first).value}/duplicate/{second}")
+
+
 def cohort_iri(pmid: str) -> NamedNode:
     """The patients of an article taken as a group: what it says of them together."""
     return NamedNode(f"{article_iri(pmid).value}/cohort")

@@ -12,7 +12,8 @@ again. Two cases of different articles are flagged when all of these hold:
   institution's words).
 
 The flag is a relation on both cases (``tc:possibleDuplicate``) and a ``tc:DuplicateFlag``
-naming both and each reason, all in one graph that is rewritten whole after every run.
+naming both and each reason, all in one graph that is rewritten whole after every run, with
+curators' verdicts on the flags applied.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from kb import iris
 from kb.cases.similar import CaseFeatures
+from kb.curation import PairVerdict, latest_by_pair
 from kb.graph.terms import RDF_TYPE, QuadSet, tc
 from kb.query.registry import Registry, bind_params, prepare, to_value
 
@@ -161,24 +163,67 @@ def _alike(a: CaseFeatures, b: CaseFeatures) -> list[str]:
     return reasons
 
 
-def flag_quads(flags: Iterable[Flag]) -> list[Quad]:
-    """The flags as quads of the duplicates graph: the relation both ways, and a flag node."""
+# The reason of a flag only a curator raised (the rules did not).
+JUDGED_SAME = "judged one patient by a curator"
+
+
+def flag_quads(flags: Iterable[Flag], verdicts: Iterable[PairVerdict] = ()) -> list[Quad]:
+    """The flags as quads of the duplicates graph: the relation both ways, and a flag node.
+
+    Curators' verdicts act on them: a flag judged two patients is kept as refuted (its cases
+    named by ``tc:refutedCase``, no relation between them), one judged one patient is marked
+    accepted, and a pair judged one patient that the rules did not flag is flagged.
+    """
+    latest = latest_by_pair(verdicts)
+    by_pair = {(f.first, f.second): f for f in flags}
+    for pair, v in latest.items():
+        if v.same and pair not in by_pair:
+            by_pair[pair] = Flag(*pair, (JUDGED_SAME,))
     g = QuadSet(DUPLICATES_GRAPH)
-    for f in flags:
+    for pair, f in sorted(by_pair.items()):
         a, b = iris.case_from_id(f.first), iris.case_from_id(f.second)
-        node = NamedNode(f"{a.value}/duplicate/{f.second}")
-        g.add(a, tc("possibleDuplicate"), b)
-        g.add(b, tc("possibleDuplicate"), a)
+        node, verdict = iris.duplicate_flag_iri(f.first, f.second), latest.get(pair)
+        refuted = verdict is not None and not verdict.same
+        if not refuted:
+            g.add(a, tc("possibleDuplicate"), b)
+            g.add(b, tc("possibleDuplicate"), a)
         g.add(node, RDF_TYPE, tc("DuplicateFlag"))
-        g.add(node, tc("flagsCase"), a)
-        g.add(node, tc("flagsCase"), b)
+        g.add(node, tc("refutedCase" if refuted else "flagsCase"), a)
+        g.add(node, tc("refutedCase" if refuted else "flagsCase"), b)
         for reason in f.reasons:
             g.add(node, tc("reason"), Literal(reason))
+        if verdict is not None:
+            g.text(node, tc("curationStatus"), "rejected" if refuted else "accepted")
+            g.add(node, tc("verdict"), iris.verdict_iri(verdict.id))
     return list(g.quads)
 
 
-def refresh_duplicates(registry: Registry, cases: Sequence[CaseFeatures]) -> list[Flag]:
-    """Flag the duplicates among the cases and rewrite the duplicates graph with them."""
+def flags_from_quads(quads: Iterable[Quad]) -> list[Flag]:
+    """The flags the duplicates graph holds, refuted ones too, as the rules raised them."""
+    cases: dict[NamedNode, set[str]] = defaultdict(set)
+    reasons: dict[NamedNode, list[str]] = defaultdict(list)
+    for q in quads:
+        if not isinstance(q.subject, NamedNode) or not isinstance(q.object, NamedNode | Literal):
+            continue
+        if q.predicate in (tc("flagsCase"), tc("refutedCase")):
+            cases[q.subject].add(iris.case_id(q.object.value) or "")
+        elif q.predicate == tc("reason") and q.object.value != JUDGED_SAME:
+            reasons[q.subject].append(q.object.value)
+    found = []
+    for node, pair in cases.items():
+        first, second = sorted(pair)
+        if reasons[node] and first:
+            found.append(Flag(first, second, tuple(sorted(reasons[node]))))
+    return sorted(found, key=lambda f: (f.first, f.second))
+
+
+def refresh_duplicates(
+    registry: Registry, cases: Sequence[CaseFeatures], verdicts: Sequence[PairVerdict] = ()
+) -> list[Flag]:
+    """Flag the duplicates among the cases and rewrite the duplicates graph with them.
+
+    Curators' verdicts on flags (``flag_quads``) act on what is written.
+    """
     query = registry.get("article-authors")
     everyone = prepare(query, bind_params(query, {}))  # no PMID: every article's authors
     rows = (
@@ -186,8 +231,9 @@ def refresh_duplicates(registry: Registry, cases: Sequence[CaseFeatures]) -> lis
         for s in registry.store.query(everyone)  # type: ignore[attr-defined]
     )
     flags = find_duplicates(cases, authorship_from_rows(rows))
-    if flags:
-        registry.store.replace_graphs({DUPLICATES_GRAPH: flag_quads(flags)})
+    quads = flag_quads(flags, verdicts)
+    if quads:
+        registry.store.replace_graphs({DUPLICATES_GRAPH: quads})
     elif DUPLICATES_GRAPH in registry.store.graph_names():
         registry.store.drop_graphs([DUPLICATES_GRAPH])  # no empty graph left to count
     return flags

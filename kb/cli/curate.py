@@ -138,6 +138,24 @@ def add_command(
     _submit(settings, CurationRequest(pmid=pmid, action="add", assertion=assertion, note=note))
 
 
+@curate.command("duplicate")
+@click.argument("first")
+@click.argument("second")
+@click.option("--same/--two-patients", required=True,
+              help="One patient published twice, or two patients.")  # fmt: skip
+@click.option("--note", help="Why, in a few words.")
+@pass_settings
+def duplicate_command(
+    settings: Settings, first: str, second: str, same: bool, note: str | None
+) -> None:
+    """Say whether cases FIRST and SECOND (ids like 77000002-1) are one patient."""
+    from kb.jobs.curate import submit_pair
+
+    v = submit_pair(settings, (first, second), same, note)
+    said = "one patient" if v.same else "two patients"
+    click.echo(f"{' and '.join(v.cases)}: {said}, as {v.curator.name}: verdict {v.id}")
+
+
 @curate.command("list")
 @click.argument("pmid")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -165,17 +183,19 @@ def list_command(settings: Settings, pmid: str, as_json: bool) -> None:
 
 
 def _print_history(entries: list[HistoryEntry], as_json: bool) -> None:
+    from kb.curation import PairVerdict
+
     for e in entries:
         if as_json:
             click.echo(e.model_dump_json())
             continue
         v = e.verdict
-        what = v.reason or (v.correction.changes() if v.correction else "") or ""
-        click.echo(
-            f"{v.created:%Y-%m-%d %H:%M} {e.state:<10} {v.action:<7} {v.pmid} {e.target} "
-            f"{v.assertion.role} {v.assertion.concept} “{v.assertion.mention}” "
-            f"{what} — {v.curator.name}"
-        )
+        if isinstance(v, PairVerdict):
+            said = f"{'same patient' if v.same else 'two patients'}: {' and '.join(v.cases)}"
+        else:
+            a, why = v.assertion, v.reason or (v.correction.changes() if v.correction else "")
+            said = f"{v.action} {v.pmid} {a.role} {a.concept} “{a.mention}” {why or ''}"
+        click.echo(f"{v.created:%Y-%m-%d %H:%M} {e.state:<10} {e.target} {said} — {v.curator.name}")
 
 
 @curate.command("history")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kb import iris
-from kb.curation import Verdict
+from kb.curation import AnyVerdict, PairVerdict, Verdict
 from kb.graph.article import evidence_target
 from kb.graph.terms import RDF_TYPE, QuadSet, date_time, integer, ns, tc
 
@@ -26,24 +26,15 @@ MOTIVES = {"accept": "assessing", "reject": "assessing", "correct": "editing", "
 STATEMENT = ("role", "polarity", "certainty", "scope")
 
 
-def verdict_quads(v: Verdict) -> list[Quad]:
+def verdict_quads(v: AnyVerdict) -> list[Quad]:
     """The quads of one verdict, in the curation graph; the same verdict, the same quads."""
+    if isinstance(v, PairVerdict):
+        return _pair_quads(v)
     g = QuadSet(iris.CURATION_GRAPH)
     node, a = iris.verdict_iri(v.id), v.assertion
-    g.add(node, RDF_TYPE, ns("oa", "Annotation"))
-    g.add(node, ns("oa", "motivatedBy"), ns("oa", MOTIVES[v.action]))
-    g.text(node, tc("action"), v.action)
+    _annotation(g, node, v, MOTIVES[v.action], v.action)
     g.text(node, tc("rejectionReason"), v.reason)
-    g.text(node, ns("rdfs", "comment"), v.note)
-    g.text(node, tc("targetKey"), v.target)
     g.add(node, tc("onArticle"), iris.article_iri(v.pmid))
-    curator = iris.curator_iri(v.curator.name, v.curator.orcid)
-    g.add(node, ns("dcterms", "creator"), curator)
-    g.add(curator, RDF_TYPE, ns("foaf", "Person"))
-    g.text(curator, ns("foaf", "name"), v.curator.name)
-    g.add(curator, tc("orcid"), iris.orcid_iri(v.curator.orcid) if v.curator.orcid else None)
-    g.add(node, ns("dcterms", "created"), date_time(v.created))
-    g.text(node, tc("createdAt"), v.created.isoformat())  # to the microsecond, as a string
     target, quote, position = (NamedNode(f"{node.value}/{part}") for part in _PARTS)
     g.add(node, ns("oa", "hasTarget"), target)
     g.text(target, tc("sentence"), a.sentence)
@@ -65,6 +56,36 @@ def verdict_quads(v: Verdict) -> list[Quad]:
 
 
 _PARTS = ("target", "quote", "position")
+PAIR_ACTIONS = {True: "same-patient", False: "two-patients"}
+
+
+def _annotation(g: QuadSet, node: NamedNode, v: AnyVerdict, motive: str, action: str) -> None:
+    """What every verdict says: the annotation, its action, note, target key, curator, time."""
+    g.add(node, RDF_TYPE, ns("oa", "Annotation"))
+    g.add(node, ns("oa", "motivatedBy"), ns("oa", motive))
+    g.text(node, tc("action"), action)
+    g.text(node, ns("rdfs", "comment"), v.note)
+    g.text(node, tc("targetKey"), v.target)
+    curator = iris.curator_iri(v.curator.name, v.curator.orcid)
+    g.add(node, ns("dcterms", "creator"), curator)
+    g.add(curator, RDF_TYPE, ns("foaf", "Person"))
+    g.text(curator, ns("foaf", "name"), v.curator.name)
+    g.add(curator, tc("orcid"), iris.orcid_iri(v.curator.orcid) if v.curator.orcid else None)
+    g.add(node, ns("dcterms", "created"), date_time(v.created))
+    g.text(node, tc("createdAt"), v.created.isoformat())  # to the microsecond, as a string
+
+
+def _pair_quads(v: PairVerdict) -> list[Quad]:
+    """A duplicate flag judged: its target is the flag of the two cases."""
+    g = QuadSet(iris.CURATION_GRAPH)
+    node = iris.verdict_iri(v.id)
+    _annotation(g, node, v, "assessing", PAIR_ACTIONS[v.same])
+    g.add(node, ns("oa", "hasTarget"), iris.duplicate_flag_iri(*v.cases))
+    for case in v.cases:
+        g.add(node, tc("judgedCase"), iris.case_from_id(case))
+    for pmid in dict.fromkeys(v.pmids):
+        g.add(node, tc("onArticle"), iris.article_iri(pmid))
+    return list(g.quads)
 
 
 def _statement(g: QuadSet, node: NamedNode, fields: Mapping[str, object]) -> None:
@@ -75,7 +96,7 @@ def _statement(g: QuadSet, node: NamedNode, fields: Mapping[str, object]) -> Non
     g.add(node, tc("concept"), iris.concept_iri(concept) if isinstance(concept, str) else None)
 
 
-def verdicts_from_quads(quads: Iterable[Quad]) -> tuple[list[Verdict], list[str]]:
+def verdicts_from_quads(quads: Iterable[Quad]) -> tuple[list[AnyVerdict], list[str]]:
     """Read the verdicts the quads describe, and a reason for each one that cannot be read.
 
     Only the triples ``verdict_quads`` writes are read; the graph they come in is ignored, so
@@ -86,7 +107,8 @@ def verdicts_from_quads(quads: Iterable[Quad]) -> tuple[list[Verdict], list[str]
         if isinstance(q.subject, NamedNode) and isinstance(q.object, NamedNode | Literal):
             about[q.subject.value][q.predicate.value].append(q.object)
     annotations = [s for s, p in about.items() if tc("targetKey").value in p]
-    verdicts, problems = [], []
+    verdicts: list[AnyVerdict] = []
+    problems: list[str] = []
     for subject in sorted(annotations):
         try:
             v = _verdict(about, subject)
@@ -106,19 +128,42 @@ def _why(exc: Exception) -> str:
     return f"missing {exc}" if isinstance(exc, KeyError | IndexError) else str(exc)
 
 
-def _verdict(about: dict[str, dict[str, list[NamedNode | Literal]]], subject: str) -> Verdict:
-    node = about[subject]
+Fields = dict[str, list[NamedNode | Literal]]
 
-    def one(fields: dict[str, list[NamedNode | Literal]], curie: str) -> str | None:
-        values = fields.get(_iri(curie), [])
-        return values[0].value if values else None
 
+def _one(fields: Fields, curie: str) -> str | None:
+    values = fields.get(_iri(curie), [])
+    return values[0].value if values else None
+
+
+def _common(about: dict[str, Fields], node: Fields) -> dict[str, object]:
+    """What every verdict says, as the fields of its model."""
+    curator = about[_one(node, "dcterms:creator") or ""]
+    orcid = _one(curator, "tc:orcid")
+    return {
+        "note": _one(node, "rdfs:comment"),
+        "curator": {
+            "name": _one(curator, "foaf:name"),
+            "orcid": orcid.removeprefix("https://orcid.org/") if orcid else None,
+        },
+        "created": datetime.fromisoformat(_one(node, "tc:createdAt") or ""),
+    }
+
+
+def _verdict(about: dict[str, Fields], subject: str) -> AnyVerdict:
+    node, one = about[subject], _one
+    action = one(node, "tc:action")
+    if action in PAIR_ACTIONS.values():
+        cases = sorted(
+            c for v in node.get(_iri("tc:judgedCase"), []) if (c := iris.case_id(v.value))
+        )
+        return PairVerdict.model_validate(
+            {**_common(about, node), "cases": cases, "same": action == PAIR_ACTIONS[True]}
+        )
     target = about[one(node, "oa:hasTarget") or ""]
     selectors = {s.value: about[s.value] for s in target[_iri("oa:hasSelector")]}
     position = next(f for f in selectors.values() if _iri("oa:start") in f)
     judged = about[one(node, "tc:judged") or ""]
-    curator = about[one(node, "dcterms:creator") or ""]
-    orcid = one(curator, "tc:orcid")
     assertion = {
         **{name: one(judged, f"tc:{name}") for name in STATEMENT},
         "concept": iris.concept_id(one(judged, "tc:concept") or ""),
@@ -142,12 +187,7 @@ def _verdict(about: dict[str, dict[str, list[NamedNode | Literal]]], subject: st
             if correction is not None
             else None,
             "reason": one(node, "tc:rejectionReason"),
-            "note": one(node, "rdfs:comment"),
-            "curator": {
-                "name": one(curator, "foaf:name"),
-                "orcid": orcid.removeprefix("https://orcid.org/") if orcid else None,
-            },
-            "created": datetime.fromisoformat(one(node, "tc:createdAt") or ""),
+            **_common(about, node),
             "extractor": one(judged, "tc:extractor"),
         }
     )

@@ -18,10 +18,13 @@ import pyoxigraph as ox
 from pydantic import Field, ValidationError
 
 from kb import iris
+from kb.cases.duplicates import DUPLICATES_GRAPH, flag_quads, flags_from_quads
 from kb.curation import (
     Action,
+    AnyVerdict,
     Curated,
     Curator,
+    PairVerdict,
     Reason,
     Statement,
     Verdict,
@@ -34,7 +37,13 @@ from kb.graph.curation import verdict_quads, verdicts_from_quads
 from kb.jobs.archive import RecordArchive
 from kb.jobs.lock import call_server, find_server, hold_lock, lock_path
 from kb.jobs.runs import Run, Tally, new_run_id, now_utc
-from kb.jobs.write import Stored, read_verdicts, stored_states, write_articles
+from kb.jobs.write import (
+    Stored,
+    read_all_verdicts,
+    read_verdicts,
+    stored_states,
+    write_articles,
+)
 from kb.models import PMID_PATTERN, Article, Assertion, Frozen
 from kb.settings import Settings
 from kb.store import Store, opened_store, value_of
@@ -186,17 +195,18 @@ class HistoryEntry(Frozen):
     target: str
     state: VerdictState
     superseded_by: str | None = None
-    verdict: Verdict
+    verdict: Verdict | PairVerdict
 
 
 def history(store: Store, pmid: str | None = None) -> list[HistoryEntry]:
     """Every verdict (on one article, if given), oldest first, with its place in its history.
 
     A target's last verdict is current while its target is in the store, an orphan when not
-    (its article is gone or no longer reads it); each earlier one is superseded by the next.
+    (its article is gone or no longer reads it, a case judged a duplicate is gone); each
+    earlier one is superseded by the next.
     """
-    verdicts = read_verdicts(store, None if pmid is None else [pmid])
-    applied = _applied(store, {v.pmid for v in verdicts})
+    verdicts = [v for v in read_all_verdicts(store) if pmid is None or pmid in _pmids(v)]
+    applied = _applied(store, {p for v in verdicts for p in _pmids(v)})
     entries = []
     for told in histories(verdicts).values():
         for v, later in zip(told, [*told[1:], None], strict=True):
@@ -221,11 +231,14 @@ def orphans(store: Store) -> list[HistoryEntry]:
     return [e for e in history(store) if e.state == "orphan"]
 
 
+def _pmids(v: AnyVerdict) -> tuple[str, ...]:
+    return v.pmids if isinstance(v, PairVerdict) else (v.pmid,)
+
+
 def _applied(store: Store, pmids: Iterable[str]) -> set[str]:
-    """The verdicts the articles' graphs say they apply."""
-    nodes = " ".join(str(iris.article_graph(p)) for p in sorted(pmids))
-    if not nodes:
-        return set()
+    """The verdicts the articles' graphs, and the duplicate flags, say they apply."""
+    graphs = [*(iris.article_graph(p) for p in sorted(pmids)), DUPLICATES_GRAPH]
+    nodes = " ".join(str(g) for g in graphs)
     rows = store.select(
         f"SELECT DISTINCT ?v WHERE {{ VALUES ?g {{ {nodes} }} "
         f"GRAPH ?g {{ ?x <{iris.ONTOLOGY}verdict> ?v }} }}"
@@ -252,8 +265,12 @@ def import_verdicts(store: Store, reader: Reader, data: bytes, fmt: str) -> Impo
     verdicts, problems = verdicts_from_quads(quads)
     if problems:
         raise InputError("cannot import: " + "; ".join(problems[:5]))
-    held = {v.id for v in read_verdicts(store)}
-    new = [v for v in verdicts if v.id not in held]
+    held = {v.id for v in read_all_verdicts(store)}
+    fresh = [v for v in verdicts if v.id not in held]
+    pairs = [v for v in fresh if isinstance(v, PairVerdict)]
+    if pairs:
+        judge_pairs(store, pairs)
+    new = [v for v in fresh if isinstance(v, Verdict)]
     stored = stored_states(store, sorted({v.pmid for v in new}, key=int))
     articles = [a for p in sorted(stored, key=int) if (a := reader.archive.read(p)) is not None]
     here = {a.pmid for a in articles}
@@ -264,7 +281,42 @@ def import_verdicts(store: Store, reader: Reader, data: bytes, fmt: str) -> Impo
     elsewhere = [q for v in new if v.pmid not in here for q in verdict_quads(v)]
     if elsewhere:  # kept for the day their article is ingested; orphans until then
         store.add_quads(elsewhere)
-    return Imported(new=len(new), known=len(verdicts) - len(new))
+    return Imported(new=len(fresh), known=len(verdicts) - len(fresh))
+
+
+def record_pair(
+    store: Store,
+    cases: tuple[str, str],
+    same: bool,
+    curator: Curator,
+    note: str | None = None,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+) -> PairVerdict:
+    """Judge whether two cases are one patient; the duplicate flags say so at once."""
+    try:
+        verdict = PairVerdict(
+            cases=tuple(sorted(cases)),
+            same=same,
+            note=note,
+            curator=curator,
+            created=clock().astimezone(UTC),
+        )
+    except ValidationError as exc:
+        raise InputError("not a verdict: " + "; ".join(e["msg"] for e in exc.errors())) from None
+    for case in verdict.cases:
+        if not store.query(f"ASK {{ {iris.case_from_id(case)} a <{iris.ONTOLOGY}Case> }}"):
+            raise NotFoundError(f"no case {case} in the store")
+    judge_pairs(store, [verdict])
+    return verdict
+
+
+def judge_pairs(store: Store, new: Sequence[PairVerdict]) -> None:
+    """Write verdicts on duplicate flags with the flags re-judged, in one transaction."""
+    held = [v for v in read_all_verdicts(store) if isinstance(v, PairVerdict)]
+    flags = flags_from_quads(store.quads(DUPLICATES_GRAPH))
+    quads = flag_quads(flags, [*held, *new])
+    store.replace_graphs({DUPLICATES_GRAPH: [*quads, *(q for v in new for q in verdict_quads(v))]})
 
 
 class ImportRequest(Frozen):
@@ -302,6 +354,21 @@ def submit_verdicts(settings: Settings, requests: Sequence[CurationRequest]) -> 
         return [Verdict.model_validate(v) for v in answer]
     with hold_lock(lock_path(settings.home)), opened_store(settings) as store:
         return record(store, Reader.at(settings.records_dir), requests, curator)
+
+
+def submit_pair(
+    settings: Settings, cases: tuple[str, str], same: bool, note: str | None = None
+) -> PairVerdict:
+    """Judge two cases in the serving process if ``kb serve`` runs, else here, under the lock."""
+    token, curator = curator_here(settings)
+    url = find_server(settings.home)
+    if url is not None:
+        body = {"cases": list(cases), "same": same, "note": note}
+        return PairVerdict.model_validate(
+            call_server(url, token, "POST", "/curations/duplicates", body)
+        )
+    with hold_lock(lock_path(settings.home)), opened_store(settings) as store:
+        return record_pair(store, cases, same, curator, note)
 
 
 def submit_import(settings: Settings, request: ImportRequest) -> Imported:

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from kb import iris
 from kb.cases.duplicates import refresh_duplicates
 from kb.cases.similar import build_index
-from kb.curation import Verdict
+from kb.curation import AnyVerdict, PairVerdict, Verdict
 from kb.errors import KBError
 from kb.extraction import Extractor, extract_with
 from kb.graph.article import deletion_quads, to_quads
@@ -130,13 +130,22 @@ def stored_states(store: Store, pmids: Sequence[str] | None = None) -> dict[str,
     return states
 
 
+def read_all_verdicts(store: Store) -> list[AnyVerdict]:
+    """Every verdict in the store: on assertions and on duplicate flags."""
+    verdicts, _ = verdicts_from_quads(store.quads(iris.CURATION_GRAPH))
+    return verdicts
+
+
 def read_verdicts(store: Store, pmids: Sequence[str] | None = None) -> list[Verdict]:
-    """Read the verdicts in the store (on some articles only, if given)."""
+    """Read the verdicts on assertions in the store (on some articles only, if given)."""
     if pmids is not None and not curated_pmids(store, pmids):
         return []
-    verdicts, _ = verdicts_from_quads(store.quads(iris.CURATION_GRAPH))
     wanted = None if pmids is None else set(pmids)
-    return [v for v in verdicts if wanted is None or v.pmid in wanted]
+    return [
+        v
+        for v in read_all_verdicts(store)
+        if isinstance(v, Verdict) and (wanted is None or v.pmid in wanted)
+    ]
 
 
 def curated_pmids(store: Store, pmids: Sequence[str]) -> set[str]:
@@ -222,7 +231,8 @@ def flag_duplicate_cases(store: Store) -> int:
     """Flag the cases published twice anew, after a run's writes; return how many flags.
 
     Every run that writes articles ends here, so the flags always describe the store's
-    cases as they are (the duplicates graph is rewritten whole).
+    cases as they are (the duplicates graph is rewritten whole), as curators judged them.
     """
     registry = Registry(store, read_queries())
-    return len(refresh_duplicates(registry, build_index(registry).cases))
+    judged = [v for v in read_all_verdicts(store) if isinstance(v, PairVerdict)]
+    return len(refresh_duplicates(registry, build_index(registry).cases, judged))

@@ -283,3 +283,48 @@ def test_a_verdict_on_what_the_article_does_not_hold_is_refused_and_nothing_writ
         judge(s, pmid, action="correct", target=wrong.key,
               correction=Statement(concept="finding/t2-hypointense"))  # fmt: skip
     assert set(s.store.quads()) == quads
+
+
+def test_a_duplicate_flag_judged_two_patients_is_refuted_and_stays_so_after_reextraction(
+    tmp_path: Path,
+) -> None:
+    from ingest.files import iter_batch
+    from kb.cases import get_case
+    from kb.errors import NotFoundError
+    from kb.jobs.curate import record_pair
+    from kb.jobs.ingest import ingest_records
+    from tests.support.graphs import CASES
+
+    store, archive = OxigraphStore(), RecordArchive(tmp_path / "records")
+    ingest_records(store, iter_batch([CASES]), archive=archive)
+    registry = Registry(store, read_queries())
+
+    def flagged(case: str) -> list[str]:
+        record = get_case(registry, case)
+        assert record is not None
+        return [d["case"] for d in record["possible_duplicates"]]
+
+    def table(case: str) -> list[str]:
+        rows = registry.run("cases", {}, Page(500)).rows
+        return next(list(r["possible_duplicates"]) for r in rows if r["case"] == case)
+
+    pair = ("77000002-1", "77000003-1")
+    assert flagged(pair[0]) == [pair[1]] and table(pair[1]) == [pair[0]]
+    record_pair(store, pair, False, ADA, "different hospitals", clock=clock_at(DAY, 1))
+    assert flagged(pair[0]) == [] and table(pair[1]) == []
+    reextract(store, archive, ReextractRequest(force=True))  # the rules flag it again...
+    assert flagged(pair[0]) == []  # ...and the verdict holds
+    record_pair(store, pair, True, BEN, clock=clock_at(DAY, 2))  # a later verdict wins
+    assert flagged(pair[0]) == [pair[1]]
+    # A pair the rules never flagged, flagged by hand.
+    record_pair(store, ("77000002-1", "77000003-2"), True, ADA, clock=clock_at(DAY, 3))
+    assert "77000003-2" in flagged("77000002-1")
+    entries = history(store, "77000003")
+    assert [(e.state, e.verdict.curator.name) for e in entries] == [
+        ("superseded", "Ada Curator"), ("current", "Ben Reviewer"), ("current", "Ada Curator"),
+    ]  # fmt: skip
+    assert orphans(store) == []
+    with pytest.raises(NotFoundError, match="no case 77000009-1"):
+        record_pair(store, ("77000002-1", "77000009-1"), True, ADA)
+    data = export_verdicts(store, "trig")
+    assert import_verdicts(store, Reader.at(tmp_path / "records"), data, "trig").new == 0

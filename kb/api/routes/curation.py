@@ -16,7 +16,7 @@ from pydantic import Field
 
 from kb.api.deps import RunnerDep, SettingsDep, StoreDep
 from kb.api.models import Envelope
-from kb.curation import Curator, Verdict
+from kb.curation import CASE_PATTERN, Curator, PairVerdict, Verdict
 from kb.jobs.curate import (
     CurationRequest,
     HistoryEntry,
@@ -27,6 +27,7 @@ from kb.jobs.curate import (
     import_verdicts,
     orphans,
     record,
+    record_pair,
 )
 from kb.jobs.lock import hold_lock, lock_path
 from kb.models import PMID_PATTERN, Frozen
@@ -145,3 +146,41 @@ def post_import(
         done = import_verdicts(store, reader, body.data.encode("utf-8"), body.format)
     request.app.state.registry.warm_in_background()
     return Envelope(data=done)
+
+
+class PairRequest(Frozen):
+    """Whether two cases flagged (or not) as one patient published twice are one patient."""
+
+    cases: tuple[
+        Annotated[str, Field(pattern=CASE_PATTERN)], Annotated[str, Field(pattern=CASE_PATTERN)]
+    ] = Field(description="The two cases' ids, e.g. 77000002-1.")
+    same: bool = Field(description="True: one patient published twice; false: two patients.")
+    note: str | None = Field(None, max_length=2000)
+
+
+def write_pair(
+    store: Store, settings: Settings, body: PairRequest, curator: Curator
+) -> PairVerdict:
+    """Judge a pair of cases under the refresh lock (what the route and the page form run)."""
+    with hold_lock(lock_path(settings.home)):
+        return record_pair(store, body.cases, body.same, curator, body.note)
+
+
+@router.post(
+    "/curations/duplicates",
+    summary="Say whether two cases are one patient published twice",
+    status_code=201,
+    response_model=Envelope[PairVerdict],
+    responses={
+        401: {"description": "No curator token."},
+        403: {"description": "A token no curator holds."},
+        404: {"description": "No such case."},
+    },
+)
+def post_pair(
+    request: Request, body: PairRequest, store: StoreDep, settings: SettingsDep, curator: CuratorDep
+) -> Envelope[PairVerdict]:
+    """Confirm a duplicate flag (same: true), refute it (false), or flag a pair by hand."""
+    made = write_pair(store, settings, body, curator)
+    request.app.state.registry.warm_in_background()
+    return Envelope(data=made)

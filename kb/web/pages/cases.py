@@ -17,6 +17,7 @@ from kb.query.registry import Page
 from kb.vocabulary import VERTEBRAE, get_concepts, get_modalities
 from kb.web.facets import Facet, build_facets
 from kb.web.pages.common import given, not_found, page_router, refusals_as_pages
+from kb.web.pages.curation import signed_in
 from kb.web.render import cases_of, query_string, render
 
 router = page_router()
@@ -168,9 +169,16 @@ async def one_case(
     record = await runner(get_case, registry, case)
     if record is None:
         return not_found(request, f"There is no case {case} in the knowledge base.")
-    return render(
-        request, "case.html", {"record": record}, queries=("case", "article", "article-evidence")
+    curator = signed_in(request)
+    page = render(
+        request,
+        "case.html",
+        {"record": record, "curator": curator},
+        queries=("case", "article", "article-evidence"),
     )
+    if curator is not None:  # a curator's page is theirs: never kept by anyone
+        page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 def _params(asked: list[tuple[str, str]]) -> dict[str, RawValue]:

@@ -9,6 +9,7 @@ from another origin is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kb.api.deps import RunnerDep, SettingsDep, StoreDep
 from kb.api.middleware import SESSION_COOKIE
-from kb.api.routes.curation import write_verdicts
+from kb.api.routes.curation import PairRequest, write_pair, write_verdicts
 from kb.api.routes.sparql import read_form
 from kb.curation import REASONS, Curator, Statement, locate
 from kb.errors import KBError
@@ -102,20 +103,46 @@ async def verdict_form(
     request: Request, pmid: str, store: StoreDep, settings: SettingsDep
 ) -> Response:
     """Record the verdict a form on the article's page gives; go back to the page."""
+
+    def work(form: dict[str, str], curator: Curator) -> object:
+        return write_verdicts(store, settings, (_request(settings, pmid, form),), curator)
+
+    return await _judged(request, settings, work, f"/articles/{pmid}#assertions")
+
+
+@forms.post("/cases/{case}/duplicates")
+async def pair_form(
+    request: Request, case: str, store: StoreDep, settings: SettingsDep
+) -> Response:
+    """Record whether the case and another are one patient; go back to the case's page."""
+
+    def work(form: dict[str, str], curator: Curator) -> object:
+        body = PairRequest(cases=(case, form.get("other", "")), same=form.get("same") == "true")
+        return write_pair(store, settings, body, curator)
+
+    return await _judged(request, settings, work, f"/cases/{case}")
+
+
+async def _judged(
+    request: Request,
+    settings: Settings,
+    work: Callable[[dict[str, str], Curator], object],
+    back: str,
+) -> Response:
+    """Run a form's verdict as the signed-in curator, then go ``back``; or say what was wrong."""
     curator = signed_in(request)
     if curator is None:
-        return refused(request, "Sign in as a curator to judge assertions.", 401)
+        return refused(request, "Sign in as a curator to give verdicts.", 401)
     if not _same_origin(request):
         return refused(request, "This form was sent from another site.", 403)
     form = {k: v[0].strip() for k, v in (await read_form(request, settings)).items() if v}
     try:
-        verdict = _request(settings, pmid, form)
-        await run_in_threadpool(write_verdicts, store, settings, (verdict,), curator)
+        await run_in_threadpool(work, form, curator)
     except (KBError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         status = exc.http_status if isinstance(exc, KBError) else 422
         return refused(request, str(exc), status)
     request.app.state.registry.warm_in_background()
-    return RedirectResponse(f"/articles/{pmid}#assertions", status_code=303)
+    return RedirectResponse(back, status_code=303)
 
 
 def _request(settings: Settings, pmid: str, form: dict[str, str]) -> CurationRequest:
