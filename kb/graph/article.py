@@ -93,13 +93,9 @@ def to_quads(
     made = list(dict.fromkeys(iris.claim_iri(a.claim_key) for a in counted))
     paired = [] if article.is_retracted else [a for a in counted if is_paired(a.role, a.scope)]
     article_node = iris.article_iri(article.pmid)
-    summary = summary_quads(
-        g.graph, article_node, key, made, [iris.claim_iri(a.claim_key) for a in paired]
-    )
-    if curated is not None:
-        struck = {iris.claim_iri(r.assertion.claim_key) for r in curated.rejected} - set(made)
-        for claim in sorted(struck, key=lambda c: c.value):
-            g.add(claim, tc("rejectedClaimByKey"), integer(key))
+    struck = [iris.claim_iri(r.assertion.claim_key) for r in curated.rejected] if curated else []
+    pairs = [iris.claim_iri(a.claim_key) for a in paired]
+    summary = summary_quads(g.graph, article_node, key, made, pairs, struck)
     return [*g.quads, *summary, *claims.quads]
 
 
@@ -252,6 +248,7 @@ def summary_quads(
     key: int,
     claims: Iterable[NamedNode],
     paired: Iterable[NamedNode] = (),
+    struck: Iterable[NamedNode] = (),
 ) -> list[Quad]:
     """Map the article's summary of its evidence, in its graph.
 
@@ -259,16 +256,21 @@ def summary_quads(
     concept to its articles, ranked, without visiting an assertion or an article; and its
     listing key on each pair of the ``paired`` claims (the findings in its patients, none for
     a retracted article), so a query ranks the articles sharing two findings or more without
-    counting the many that share one.
+    counting the many that share one. The claims of ``struck`` (those of assertions curators
+    rejected) that it does not make otherwise get its key as ``tc:rejectedClaimByKey``, what a
+    count asked to include rejected assertions reads.
 
     The pairs are described in the claims graph (``tc:pairs``), shared like the claims.
     ``backfill_summaries`` writes the same for older graphs.
     """
     g, shared = QuadSet(graph), QuadSet(iris.CLAIMS_GRAPH)
     listed = integer(key)
-    for claim in claims:
+    made = list(dict.fromkeys(claims))
+    for claim in made:
         g.add(article, tc("makesClaim"), claim)
         g.add(claim, tc("claimedByKey"), listed)
+    for claim in sorted(set(struck) - set(made), key=lambda claim: claim.value):
+        g.add(claim, tc("rejectedClaimByKey"), listed)
     findings = sorted(set(paired), key=lambda claim: claim.value)
     for i, first in enumerate(findings):
         for second in findings[i + 1 :]:

@@ -60,16 +60,17 @@ def ensure_ontology(store: Store, folder: Path | None = None) -> bool:
 def backfill_summaries(store: Store, batch: int = 50_000) -> int:
     """Write every article graph the summary the mapping now writes with it.
 
-    The summary is ``tc:listingKey``, ``tc:makesClaim``, ``tc:claimedByKey`` and
-    ``tc:pairedByKey``, for graphs written before some of it existed: what a graph has
-    already is written again, changing nothing.
+    The summary is ``tc:listingKey``, ``tc:makesClaim``, ``tc:claimedByKey``,
+    ``tc:pairedByKey`` and ``tc:rejectedClaimByKey``, for graphs written before some of it
+    existed: what a graph has already is written again, changing nothing.
 
     Read first, then added in batches: Virtuoso cannot run the same as one INSERT ... WHERE
     over variable graphs. Returns the number of summary quads written.
     """
     rows = store.select(
         iris.sparql_prolog()
-        + """SELECT ?g ?article ?pmid ?year ?retracted ?claim ?role ?scope WHERE { GRAPH ?g {
+        + """SELECT ?g ?article ?pmid ?year ?retracted ?claim ?role ?scope ?status WHERE {
+        GRAPH ?g {
           ?article a tc:Article ; dcterms:identifier ?pmid .
           OPTIONAL { ?article tc:year ?year }
           OPTIONAL { ?article tc:retracted ?retracted }
@@ -77,6 +78,7 @@ def backfill_summaries(store: Store, batch: int = 50_000) -> int:
             ?assertion tc:sourceArticle ?article ; tc:claim ?claim .
             OPTIONAL { ?assertion tc:role ?role }
             OPTIONAL { ?assertion tc:scope ?scope }
+            OPTIONAL { ?assertion tc:curationStatus ?status }
           }
         } }"""
     )
@@ -87,7 +89,9 @@ def backfill_summaries(store: Store, batch: int = 50_000) -> int:
             continue  # only named graphs and articles are summarised
         year, pmid = value_of(row.get("year")), value_of(row["pmid"]) or ""
         made = articles.setdefault((graph, article, pmid, year), _Made())
-        if isinstance(claim, ox.NamedNode):
+        if isinstance(claim, ox.NamedNode) and value_of(row.get("status")) == "rejected":
+            made.struck[claim] = None  # a curator rejected it: counted nowhere
+        elif isinstance(claim, ox.NamedNode):
             made.claims[claim] = None
             role, scope = value_of(row.get("role")), value_of(row.get("scope"))
             if is_paired(role, scope) and value_of(row.get("retracted")) not in ("true", "1"):
@@ -96,7 +100,7 @@ def backfill_summaries(store: Store, batch: int = 50_000) -> int:
     for (graph, article, pmid, year), made in articles.items():
         key = listing_key(pmid, int(year) if year else None)
         quads.append(ox.Quad(article, iris.term("listingKey"), integer(key), graph))
-        quads += summary_quads(graph, article, key, made.claims, made.paired)
+        quads += summary_quads(graph, article, key, made.claims, made.paired, made.struck)
     for start in range(0, len(quads), batch):
         store.add_quads(quads[start : start + batch])
     return len(quads)
@@ -104,7 +108,11 @@ def backfill_summaries(store: Store, batch: int = 50_000) -> int:
 
 @dataclass
 class _Made:
-    """The claims an article makes, and those its summary pairs (each once, in order)."""
+    """The claims an article makes, those its summary pairs, and those only rejected ones make.
+
+    Each once, in order.
+    """
 
     claims: dict[ox.NamedNode, None] = field(default_factory=dict)
     paired: dict[ox.NamedNode, None] = field(default_factory=dict)
+    struck: dict[ox.NamedNode, None] = field(default_factory=dict)

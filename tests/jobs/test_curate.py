@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 
 from ingest.eutils import EutilsClient
+from kb import iris
 from kb.curation import Curator, Reading, Statement
+from kb.graph.ontology import backfill_summaries
+from kb.graph.validate import SUMMARY
 from kb.jobs.archive import RecordArchive
 from kb.jobs.curate import (
     CurationRequest,
@@ -195,6 +198,16 @@ def test_reject_correct_and_add_move_the_counts_as_the_verdicts_say(sample: Samp
     assert pmid in mistaken_pmids(registry, "condition/tuberculosis")
     assert cases_mistaken_for(registry, "condition/tuberculosis") == tb_before | {case}
     assert "added" in statuses(registry, pmid).values()
+
+    # A summary written again from the assertions (a new ontology does so) keeps them out.
+    whole = set(s.store.quads())
+    for graph in (iris.article_graph(pmid), iris.article_graph(other)):
+        s.store.replace_graphs(
+            {graph: [q for q in s.store.quads(graph) if q.predicate not in SUMMARY]}
+        )
+    assert pmid not in mistaken_pmids(registry, "condition/tuberculosis")  # no summary now
+    backfill_summaries(s.store)
+    assert set(s.store.quads()) == whole
 
 
 def test_a_later_verdict_supersedes_and_the_history_keeps_both(sample: Sample) -> None:
