@@ -205,7 +205,7 @@ def history(store: Store, pmid: str | None = None) -> list[HistoryEntry]:
     (its article is gone or no longer reads it, a case judged a duplicate is gone); each
     earlier one is superseded by the next.
     """
-    verdicts = [v for v in read_all_verdicts(store) if pmid is None or pmid in _pmids(v)]
+    verdicts = read_all_verdicts(store, None if pmid is None else [pmid])
     applied = _applied(store, {p for v in verdicts for p in _pmids(v)})
     entries = []
     for told in histories(verdicts).values():

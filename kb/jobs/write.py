@@ -130,34 +130,43 @@ def stored_states(store: Store, pmids: Sequence[str] | None = None) -> dict[str,
     return states
 
 
-def read_all_verdicts(store: Store) -> list[AnyVerdict]:
-    """Every verdict in the store: on assertions and on duplicate flags."""
-    verdicts, _ = verdicts_from_quads(store.quads(iris.CURATION_GRAPH))
+def read_all_verdicts(store: Store, pmids: Sequence[str] | None = None) -> list[AnyVerdict]:
+    """The verdicts in the store, on assertions and duplicate flags (on some articles only).
+
+    The verdicts on given articles are looked up by article, so their cost grows with them,
+    not with the curation graph (``bench/curation.py``).
+    """
+    quads = store.quads(iris.CURATION_GRAPH) if pmids is None else _verdict_quads(store, pmids)
+    verdicts, _ = verdicts_from_quads(quads)
     return verdicts
 
 
 def read_verdicts(store: Store, pmids: Sequence[str] | None = None) -> list[Verdict]:
     """Read the verdicts on assertions in the store (on some articles only, if given)."""
-    if pmids is not None and not curated_pmids(store, pmids):
-        return []
-    wanted = None if pmids is None else set(pmids)
-    return [
-        v
-        for v in read_all_verdicts(store)
-        if isinstance(v, Verdict) and (wanted is None or v.pmid in wanted)
-    ]
+    return [v for v in read_all_verdicts(store, pmids) if isinstance(v, Verdict)]
 
 
-def curated_pmids(store: Store, pmids: Sequence[str]) -> set[str]:
-    """Those of the PMIDs some verdict is about (one indexed lookup, not a read of them all)."""
+def _verdict_quads(store: Store, pmids: Sequence[str]) -> list[ox.Quad]:
+    """The curation graph's quads describing the verdicts on some articles."""
     if not pmids:
-        return set()
+        return []
     nodes = " ".join(str(iris.article_iri(p)) for p in dict.fromkeys(pmids))
+    parts = "oa:hasTarget|tc:judged|oa:hasBody|dcterms:creator"
     rows = store.select(
-        f"SELECT DISTINCT ?a WHERE {{ VALUES ?a {{ {nodes} }} "
-        f"GRAPH {iris.CURATION_GRAPH} {{ ?v <{iris.ONTOLOGY}onArticle> ?a }} }}"
+        iris.sparql_prolog()
+        + f"""SELECT ?s ?p ?o WHERE {{ GRAPH {iris.CURATION_GRAPH} {{
+          VALUES ?a {{ {nodes} }}
+          {{ ?s tc:onArticle ?a ; ?p ?o }}
+          UNION {{ ?v tc:onArticle ?a ; {parts} ?s . ?s ?p ?o }}
+          UNION {{ ?v tc:onArticle ?a ; oa:hasTarget/oa:hasSelector ?s . ?s ?p ?o }}
+        }} }}"""
     )
-    return {p for r in rows if (p := iris.pmid_of_article(value_of(r["a"]) or ""))}
+    graph = iris.CURATION_GRAPH
+    return [
+        ox.Quad(r["s"], r["p"], r["o"], graph)  # type: ignore[arg-type]
+        for r in rows
+        if r.get("s") is not None and r.get("p") is not None and r.get("o") is not None
+    ]
 
 
 def write_articles(
