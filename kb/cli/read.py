@@ -81,6 +81,7 @@ def stats_command(settings: Settings, as_json: bool) -> None:
     click.echo(
         f"articles: {stats.articles} ({stats.deleted} deleted, {stats.retracted} retracted)\n"
         f"assertions: {stats.assertions} ({stats.claims} distinct claims)\n"
+        f"verdicts by curators: {stats.verdicts}\n"
         f"quads: {stats.quads} in {stats.graphs} graphs"
     )
     if stats.last_completed is not None:

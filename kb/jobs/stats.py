@@ -20,6 +20,7 @@ class StoreStats(Frozen):
     assertions: int
     claims: int
     concepts: int
+    verdicts: int = Field(0, description="Curators' verdicts (kb curate history).")
     quads: int
     graphs: int
     last_completed: datetime | None = Field(

@@ -24,6 +24,7 @@ from kb.query.named import read_queries
 from kb.resources import sample_path
 from kb.settings import get_settings
 from kb.store import OxigraphStore
+from tests.support.graphs import CASES
 from tests.support.processes import clean_environment
 from tests.support.server import assert_problem, serve
 
@@ -58,7 +59,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
     home = tmp_path / "kb"
     settings = get_settings(home=home, curators=CURATORS)
     store = OxigraphStore()
-    ingest_records(store, iter_batch([sample_path()]), archive=RecordArchive(settings.records_dir))
+    records = iter_batch([sample_path(), CASES])  # the series has a duplicate flag
+    ingest_records(store, records, archive=RecordArchive(settings.records_dir))
     with serve(create_site(store, read_queries(), settings)) as url:
         write_server_record(home, url)
         yield Site(url, store, home)
@@ -155,6 +157,31 @@ def test_a_batch_with_one_bad_verdict_writes_none_of_them(site: Site) -> None:
     missing_reason = {"pmid": "91000001", "action": "reject", "target": good["key"]}
     assert_problem(post(site, missing_reason), 400)
     assert set(site.store.quads()) == before
+
+
+def test_a_duplicate_flag_is_refuted_on_the_case_page_and_confirmed_through_the_api(
+    site: Site,
+) -> None:
+    def flagged(case: str) -> list[str]:
+        record = httpx.get(f"{site.url}/cases/{case}").json()["data"]
+        return [d["case"] for d in record["possible_duplicates"]]
+
+    assert flagged("77000002-1") == ["77000003-1"]
+    form = {"other": "77000003-1", "same": "false"}
+    page = httpx.post(f"{site.url}/cases/77000002-1/duplicates", data=form,
+                      cookies={"kb_curator": BEN})  # fmt: skip
+    assert page.status_code == 303 and page.headers["location"] == "/cases/77000002-1"
+    assert flagged("77000002-1") == [] and flagged("77000003-1") == []
+    body = {"cases": ["77000003-1", "77000002-1"], "same": True, "note": "same surgeon"}
+    assert_problem(post(site, body, token=None, path="/curations/duplicates"), 401)
+    answer = post(site, body, path="/curations/duplicates")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"]["cases"] == ["77000002-1", "77000003-1"]
+    assert flagged("77000002-1") == ["77000003-1"]
+    states = [e["state"] for e in httpx.get(f"{site.url}/curations").json()["data"]]
+    assert states == ["superseded", "current"]
+    missing = {"cases": ["77000002-1", "77000009-1"], "same": True}
+    assert_problem(post(site, missing, path="/curations/duplicates"), 404)
 
 
 def test_kb_curate_beside_the_server_hands_it_the_verdict_as_the_tokens_curator(

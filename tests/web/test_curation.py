@@ -83,6 +83,8 @@ def test_a_curator_rejects_an_assertion_and_sees_it_struck_through_and_counted_o
     assert other.locator("#assertion-count").inner_text() == str(counted - 1)
     struck = other.locator(f'tr[data-key="{wrong["key"]}"]')
     assert "status-rejected" in (struck.get_attribute("class") or "")
+    other.goto(f"{site}/")
+    assert other.locator("#count-verdicts").inner_text() == "1"
     reader.close()
     (entry,) = httpx.get(f"{site}/curations", params={"pmid": pmid}).json()["data"]
     assert entry["verdict"]["curator"]["name"] == "Ada Curator"
