@@ -54,8 +54,9 @@ FORMATS: dict[str, ox.RdfFormat] = {"trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfF
 class CurationRequest(Frozen):
     """A verdict as a curator asks for it: the body of ``POST /curations``, and the CLI's.
 
-    Accept, reject and correct name their target by its key (``curation_key``, shown on the
-    article's page and by ``GET /curations``); add gives the assertion, its sentence and span.
+    Accept, reject and correct name their target by its key (``curation_key``, given by
+    ``GET /articles/{pmid}`` and ``kb curate list``); add gives the assertion, its sentence
+    and span.
     """
 
     pmid: str = Field(pattern=PMID_PATTERN)
@@ -121,7 +122,7 @@ def resolve(
         if found is None:
             raise NotFoundError(
                 f"PMID {request.pmid} has no assertion with key {request.target} "
-                "(GET /curations?pmid= lists the keys)"
+                f"(GET /articles/{request.pmid} and kb curate list {request.pmid} give the keys)"
             )
         fields["assertion"] = found.judged
         if found.status == "added":
