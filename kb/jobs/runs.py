@@ -59,6 +59,7 @@ COUNTS = {
     "superseded": "articlesSuperseded",
     "rejected": "recordsRejected",
     "found": "recordsFound",
+    "orphaned": "verdictsOrphaned",
 }
 
 
@@ -94,6 +95,11 @@ class Run(Frozen):
     retracted: tuple[str, ...] = ()
     pending: tuple[str, ...] = Field((), description="PMIDs to fetch again next run.")
     rejected: int = 0
+    orphaned: int = Field(
+        0,
+        description="Curators' verdicts on the articles written whose target is gone "
+        "(kb curate orphans lists them).",
+    )
     errors: tuple[str, ...] = ()
     process: str | None = Field(
         default_factory=lambda: this_process(),
@@ -473,6 +479,11 @@ def describe_run(run: Run, pmids_shown: int = 50) -> list[str]:
         if pmids:
             more = f" ... (+{len(pmids) - pmids_shown})" if len(pmids) > pmids_shown else ""
             lines.append(f"{name}: {' '.join(pmids[:pmids_shown])}{more}")
+    if run.orphaned:
+        lines.append(
+            f"{run.orphaned} curators' verdict(s) on these articles lost their target: "
+            "kb curate orphans"
+        )
     lines.extend(f"error: {message}" for message in run.errors)
     return lines
 

@@ -213,6 +213,8 @@ def write_articles(
         written.append(article)
     if graphs and extra:  # shared-graph quads ride with the first article's graph
         graphs[next(iter(graphs))].extend(extra)
+    orphaned = iris.term("orphanVerdict")
+    tally.count("orphaned", sum(q.predicate == orphaned for qs in graphs.values() for q in qs))
     if archive is not None:
         with watch.stage("archive"):
             for article in written:

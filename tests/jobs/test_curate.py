@@ -34,6 +34,7 @@ from kb.jobs.curate import (
 )
 from kb.jobs.reextract import ReextractRequest, reextract
 from kb.jobs.refresh import refresh
+from kb.jobs.runs import Run, describe_run
 from kb.jobs.write import stored_pmids
 from kb.models import Assertion
 from kb.query.named import read_queries
@@ -62,10 +63,11 @@ def fake(fake_eutils: FakeEutils) -> FakeEutils:
     return fake_eutils
 
 
-def refreshed(fake: FakeEutils, store: Store, archive: RecordArchive, day: date = DAY) -> None:
+def refreshed(fake: FakeEutils, store: Store, archive: RecordArchive, day: date = DAY) -> Run:
     with client_of(fake) as client:
         run = refresh(store, client, QUERY, archive=archive, clock=clock_at(day))
     assert run.status == "completed", run.errors
+    return run
 
 
 def readings(reader: Reader, pmid: str) -> list[Reading]:
@@ -236,14 +238,16 @@ def test_verdicts_are_reapplied_after_reextraction_and_refresh_and_a_changed_sen
     before = {p: statuses(registry, p) for p in (pmid, other, changed)}
 
     run = reextract(s.store, s.reader.archive, ReextractRequest(force=True))
-    assert run.status == "completed"
+    assert (run.status, run.orphaned) == ("completed", 0)
     assert {p: statuses(registry, p) for p in (pmid, other, changed)} == before
     assert orphans(s.store) == []
 
     # PubMed revises one abstract: the words the accepted assertion was read from are gone.
     fake.pubmed.change(changed, on=DAY + timedelta(days=2),
                        edits=((words.assertion.mention, "an unremarkable mass"),))  # fmt: skip
-    refreshed(fake, s.store, s.reader.archive, DAY + timedelta(days=2))
+    run = refreshed(fake, s.store, s.reader.archive, DAY + timedelta(days=2))
+    assert (run.updated, run.orphaned) == ((changed,), 1)  # the run says so too
+    assert "kb curate orphans" in "\n".join(describe_run(run))
     lost = orphans(s.store)
     assert [(e.verdict.pmid, e.target) for e in lost] == [(changed, words.key)]
     assert words.key not in statuses(registry, changed)
