@@ -6,6 +6,7 @@ import csv
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -74,6 +75,12 @@ STANDARD_TERMS = {
     "oa:suffix",
     "oa:start",
     "oa:end",
+    # Curators' verdicts: Web Annotations, with their time, note and body.
+    "oa:Annotation",
+    "oa:motivatedBy",
+    "oa:hasBody",
+    "dcterms:created",
+    "rdfs:comment",
 }
 
 
@@ -341,6 +348,7 @@ def test_every_term_the_code_emits_is_declared_or_standard(ontology: rdflib.Grap
     started = datetime(2025, 1, 1, tzinfo=UTC)
     run = Run(run_id="r1", label="t", started=started, ended=started, extractor="x/1")
     quads += run_to_quads(run.model_copy(update={"errors": ("e",), "deleted": ("1",)}))
+    quads += _curated(started)
     declared = _declared(ontology)
     used = {q.predicate.value for q in quads}
     used |= {q.object.value for q in quads if q.predicate.value == RDF_TYPE}
@@ -351,3 +359,28 @@ def test_every_term_the_code_emits_is_declared_or_standard(ontology: rdflib.Grap
         and _curie(term) not in STANDARD_TERMS
     )
     assert unknown == []
+
+
+def _curated(when: datetime) -> list[Any]:
+    """What curation emits: verdicts of each kind, the curated article, a judged flag."""
+    from kb.cases.duplicates import Flag, flag_quads
+    from kb.curation import Curator, PairVerdict, Statement, Verdict
+    from kb.graph.curation import verdict_quads
+
+    article, extraction = full_article(), full_extraction()
+    first, second = extraction.assertions[:2]
+    who = Curator(name="C", orcid="0000-0002-1825-0097")
+    gone = first.model_copy(update={"sentence": "Not in the text.", "start": 0, "end": 3})
+    scope = "background" if second.scope == "patient" else "patient"
+    verdicts = [
+        Verdict(pmid=article.pmid, action="reject", assertion=first, reason="other",
+                curator=who, created=when),
+        Verdict(pmid=article.pmid, action="correct", assertion=second,
+                correction=Statement(scope=scope), curator=who, created=when),
+        Verdict(pmid=article.pmid, action="add", assertion=gone, curator=who, created=when),
+    ]  # fmt: skip
+    pair = PairVerdict(cases=("1-1", "2-1"), same=False, curator=who, created=when)
+    quads = to_quads(article, extraction, verdicts)
+    assert any(q.predicate.value.endswith("#orphanVerdict") for q in quads)
+    quads += [q for v in [*verdicts, pair] for q in verdict_quads(v)]
+    return [*quads, *flag_quads([Flag("1-1", "2-1", ("a reason",))], [pair])]
