@@ -21,9 +21,8 @@ from typing import Literal, TypeVar
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from kb.extraction.cases import laterality
-from kb.extraction.extract import section_label
-from kb.extraction.text import split_sentences
+from kb.extraction.cases import laterality, misdiagnoses
+from kb.extraction.extract import iter_sentence_texts
 from kb.models import (
     Article,
     Assertion,
@@ -75,8 +74,16 @@ def curation_key(pmid: str, a: Assertion) -> str:
     >>> curation_key("1", a) == curation_key("2", a)
     False
     """
-    claim = [a.role, a.concept, a.polarity, a.scope]
-    return content_hash([pmid, *claim, a.sentence, a.start, a.end])
+    return _key(pmid, a.model_dump(include=set(KEY_FIELDS)))
+
+
+# What a target key is made of, after the PMID: the claim, then the evidence.
+KEY_FIELDS = ("role", "concept", "polarity", "scope", "sentence", "start", "end")
+
+
+def _key(pmid: str, fields: Mapping[str, object]) -> str:
+    text = [str(fields[f]) for f in KEY_FIELDS[:5]]
+    return content_hash([pmid, *text, *(int(str(fields[f])) for f in KEY_FIELDS[5:])])
 
 
 def row_key(pmid: str, row: Mapping[str, object]) -> str | None:
@@ -87,12 +94,9 @@ def row_key(pmid: str, row: Mapping[str, object]) -> str | None:
     """
     if isinstance(row.get("curation_key"), str):
         return str(row["curation_key"])
-    fields = ("role", "concept", "polarity", "scope", "sentence", "start", "end")
-    if any(row.get(f) is None for f in fields):
+    if any(row.get(f) is None for f in KEY_FIELDS):
         return None
-    values = [row[f] for f in fields]
-    claim, (sentence, start, end) = [str(v) for v in values[:4]], values[4:]
-    return content_hash([pmid, *claim, str(sentence), int(str(start)), int(str(end))])
+    return _key(pmid, row)
 
 
 def check_concept(role: str, concept: str) -> None:
@@ -265,12 +269,12 @@ def histories(verdicts: Iterable[V]) -> dict[str, list[V]]:
     return by_target
 
 
-def apply_verdicts(text: str, x: Extraction, verdicts: Iterable[Verdict]) -> Curated:
+def apply_verdicts(article: Article, x: Extraction, verdicts: Iterable[Verdict]) -> Curated:
     """Apply the verdicts on an article to what the extractor read of it.
 
-    ``text`` is the article's title and abstract: an added assertion holds while its sentence
-    is still in it. Each target's latest verdict acts on the machine's assertion with that key,
-    or on the assertion a curator added under it; a verdict with neither is an orphan.
+    An added assertion holds while its sentence is still in the article's title or abstract.
+    Each target's latest verdict acts on the machine's assertion with that key, or on the
+    assertion a curator added under it; a verdict with neither is an orphan.
     """
     history = histories(v for v in verdicts if v.pmid == x.pmid)
     if not history:
@@ -285,6 +289,7 @@ def apply_verdicts(text: str, x: Extraction, verdicts: Iterable[Verdict]) -> Cur
         latest = history[key][-1] if key in history else None
         _judge(a, key, latest, "accepted", kept, rejected)
     orphans = []
+    text = "\n".join((article.title, article.abstract_text))
     for key, told in history.items():
         if key in seen:
             continue
@@ -323,8 +328,7 @@ def recase(cases: Sequence[Case], assertions: Sequence[Assertion]) -> tuple[Case
     out = []
     for case in cases:
         mine = [a for a in assertions if a.patient == case.patient]
-        taken = [a.concept for a in mine if a.role == "misdiagnosis" and a.polarity == "present"]
-        update = {"misdiagnoses": tuple(dict.fromkeys(taken)), "laterality": laterality(mine)}
+        update = {"misdiagnoses": misdiagnoses(mine), "laterality": laterality(mine)}
         out.append(case.model_copy(update=update))
     return tuple(out)
 
@@ -336,13 +340,9 @@ def locate(article: Article, mention: str, near: str = "") -> tuple[str, str, in
     holds ``mention``, and ``near`` too when given (to choose among several); ValueError when
     none does.
     """
-    parts = [("TITLE", article.title)] if article.title.strip() else []
-    parts += [(section_label(s.category, s.label), s.text) for s in article.abstract]
-    for section, text in parts:
-        for start, end in split_sentences(text):
-            sentence = text[start:end]
-            at = sentence.find(mention) if mention else -1
-            if at >= 0 and near in sentence:
-                return section, sentence, at, at + len(mention)
+    for section, sentence in iter_sentence_texts(article):
+        at = sentence.find(mention) if mention else -1
+        if at >= 0 and near in sentence:
+            return section, sentence, at, at + len(mention)
     where = f" in a sentence with {near!r}" if near else ""
     raise ValueError(f"PMID {article.pmid} has no {mention!r}{where} in its title or abstract")

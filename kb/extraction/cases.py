@@ -187,11 +187,6 @@ def read_cases(
             v for s, n in patient if n == k for lv in s.levels for v in lv.vertebrae
         )
         mine = [a for a in assertions if a.patient == k]
-        misdiagnoses = tuple(
-            dict.fromkeys(
-                a.concept for a in mine if a.role == "misdiagnosis" and a.polarity == "present"
-            )
-        )
         cases.append(
             Case(
                 patient=k,
@@ -199,11 +194,17 @@ def read_cases(
                 sex=sex,
                 levels=levels,
                 laterality=laterality(mine),
-                misdiagnoses=misdiagnoses,
+                misdiagnoses=misdiagnoses(mine),
                 diagnosis=diagnosis_method([s.text for s, n in patient if n in (k, None)]),
             )
         )
     return tuple(cases)
+
+
+def misdiagnoses(assertions: Sequence[Assertion]) -> tuple[str, ...]:
+    """What a patient's lesion was taken for, once each, in the order the text tells."""
+    taken = (a.concept for a in assertions if a.role == "misdiagnosis" and a.polarity == "present")
+    return tuple(dict.fromkeys(taken))
 
 
 def _aged(text: str) -> list[tuple[int | None, Sex | None]]:

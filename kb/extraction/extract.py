@@ -84,19 +84,24 @@ def section_kind(section: str) -> str:
     return "unlabelled"
 
 
-def iter_sentences(article: Article) -> Iterator[Sentence]:
-    """Split the title and each abstract section into sentences, tokenised and cue-tagged."""
+def iter_sentence_texts(article: Article) -> Iterator[tuple[str, str]]:
+    """The title's and each abstract section's sentences, as (section name, sentence)."""
     parts = [("TITLE", article.title)] if article.title.strip() else []
     parts += [(section_label(s.category, s.label), s.text) for s in article.abstract]
     for section, text in parts:
-        kind = section_kind(section)
         for start, end in split_sentences(text):
-            sentence = text[start:end]
-            tokens = tokenize(sentence)
-            if not tokens:
-                continue
-            hard, soft = clause_ids(tokens, _CLAUSE_WORDS, _SOFT_WORDS, rules.CLAUSE_PUNCTUATION)
-            yield Sentence(sentence, section, kind, tokens, hard, soft, get_cues().scan(tokens))
+            yield section, text[start:end]
+
+
+def iter_sentences(article: Article) -> Iterator[Sentence]:
+    """Split the title and each abstract section into sentences, tokenised and cue-tagged."""
+    for section, sentence in iter_sentence_texts(article):
+        tokens = tokenize(sentence)
+        if not tokens:
+            continue
+        hard, soft = clause_ids(tokens, _CLAUSE_WORDS, _SOFT_WORDS, rules.CLAUSE_PUNCTUATION)
+        kind = section_kind(section)
+        yield Sentence(sentence, section, kind, tokens, hard, soft, get_cues().scan(tokens))
 
 
 def assign_scopes(sentences: Sequence[Sentence]) -> None:

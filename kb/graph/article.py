@@ -82,8 +82,7 @@ def to_quads(
     key = listing_key(article.pmid, article.pub_date.year)
     curated = None
     if extraction is not None:
-        text = "\n".join((article.title, article.abstract_text))
-        curated = apply_verdicts(text, extraction, verdicts)
+        curated = apply_verdicts(article, extraction, verdicts)
         extraction = curated.extraction
         added = {r.assertion for r in curated.readings if r.status == "added"}
         _extraction(g, claims, article.pmid, extraction, key, added)

@@ -89,8 +89,7 @@ class Reader:
 
     def reading(self, article: Article, verdicts: Iterable[Verdict]) -> Curated:
         """What the extractor reads of the article, with the verdicts applied."""
-        text = "\n".join((article.title, article.abstract_text))
-        return apply_verdicts(text, extract_with(self.extractor, article), verdicts)
+        return apply_verdicts(article, extract_with(self.extractor, article), verdicts)
 
 
 def resolve(
