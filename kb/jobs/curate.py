@@ -35,7 +35,7 @@ from kb.errors import InputError, KBError, NotAuthorizedError, NotFoundError
 from kb.extraction import Extractor, default_extractor, extract_with
 from kb.graph.curation import verdict_quads, verdicts_from_quads
 from kb.jobs.archive import RecordArchive
-from kb.jobs.lock import call_server, find_server, hold_lock, lock_path
+from kb.jobs.handoff import hand_off
 from kb.jobs.runs import Run, Tally, new_run_id, now_utc
 from kb.jobs.write import (
     Stored,
@@ -46,7 +46,7 @@ from kb.jobs.write import (
 )
 from kb.models import PMID_PATTERN, Article, Assertion, Frozen
 from kb.settings import Settings
-from kb.store import Store, opened_store, value_of
+from kb.store import Store, value_of
 
 FORMATS: dict[str, ox.RdfFormat] = {"trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD}
 
@@ -333,51 +333,59 @@ class Imported(Frozen):
     known: int
 
 
-def curator_here(settings: Settings) -> tuple[str, Curator]:
-    """The token ``kb curate`` writes with (KB_CURATOR_TOKEN), and the curator it names here."""
+def _token_of(settings: Settings) -> str:
+    """The token ``kb curate`` writes with (KB_CURATOR_TOKEN)."""
     token = settings.curator_token.get_secret_value() if settings.curator_token else ""
     if not token:
         raise NotAuthorizedError("kb curate writes as a curator: set KB_CURATOR_TOKEN")
-    found = settings.curator_of(token)
-    if found is None and find_server(settings.home) is None:
+    return token
+
+
+def curator_here(settings: Settings) -> Curator:
+    """The curator KB_CURATOR_TOKEN names in this installation's KB_CURATORS."""
+    found = settings.curator_of(_token_of(settings))
+    if found is None:
         raise NotAuthorizedError("no curator of KB_CURATORS holds KB_CURATOR_TOKEN")
-    return token, Curator(name=found.name if found else "?", orcid=found.orcid if found else None)
+    return Curator(name=found.name, orcid=found.orcid)
 
 
 def submit_verdicts(settings: Settings, requests: Sequence[CurationRequest]) -> list[Verdict]:
     """Record verdicts in the serving process if ``kb serve`` runs, else here, under the lock."""
-    token, curator = curator_here(settings)
-    url = find_server(settings.home)
-    if url is not None:
-        body = {"verdicts": [r.model_dump(mode="json", exclude_none=True) for r in requests]}
-        answer = call_server(url, token, "POST", "/curations", body)
-        return [Verdict.model_validate(v) for v in answer]
-    with hold_lock(lock_path(settings.home)), opened_store(settings) as store:
-        return record(store, Reader.at(settings.records_dir), requests, curator)
+    body = {"verdicts": [r.model_dump(mode="json", exclude_none=True) for r in requests]}
+    reader = Reader.at(settings.records_dir)
+    return hand_off(
+        settings,
+        _token_of(settings),
+        "/curations",
+        body,
+        lambda store: record(store, reader, requests, curator_here(settings)),
+        lambda answer: [Verdict.model_validate(v) for v in answer],
+    )
 
 
 def submit_pair(
     settings: Settings, cases: tuple[str, str], same: bool, note: str | None = None
 ) -> PairVerdict:
     """Judge two cases in the serving process if ``kb serve`` runs, else here, under the lock."""
-    token, curator = curator_here(settings)
-    url = find_server(settings.home)
-    if url is not None:
-        body = {"cases": list(cases), "same": same, "note": note}
-        return PairVerdict.model_validate(
-            call_server(url, token, "POST", "/curations/duplicates", body)
-        )
-    with hold_lock(lock_path(settings.home)), opened_store(settings) as store:
-        return record_pair(store, cases, same, curator, note)
+    return hand_off(
+        settings,
+        _token_of(settings),
+        "/curations/duplicates",
+        {"cases": list(cases), "same": same, "note": note},
+        lambda store: record_pair(store, cases, same, curator_here(settings), note),
+        PairVerdict.model_validate,
+    )
 
 
 def submit_import(settings: Settings, request: ImportRequest) -> Imported:
     """Import verdicts in the serving process if ``kb serve`` runs, else here, under the lock."""
-    token, _ = curator_here(settings)
-    url = find_server(settings.home)
-    if url is not None:
-        answer = call_server(url, token, "POST", "/curations/import", request.model_dump())
-        return Imported.model_validate(answer)
-    with hold_lock(lock_path(settings.home)), opened_store(settings) as store:
+
+    def here(store: Store) -> Imported:
+        curator_here(settings)  # only a curator imports
         reader = Reader.at(settings.records_dir)
         return import_verdicts(store, reader, request.data.encode("utf-8"), request.format)
+
+    body = request.model_dump()
+    return hand_off(
+        settings, _token_of(settings), "/curations/import", body, here, Imported.model_validate
+    )

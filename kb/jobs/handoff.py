@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kb.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def refresh_with(
@@ -104,11 +105,27 @@ def _submit(
     settings: Settings, job: str, body: dict[str, object], here: Callable[[Store], Run]
 ) -> Run:
     """Hand the job to ``kb serve`` when it owns the store; else lock, open the store, run."""
+    return hand_off(settings, _token(settings), f"/admin/{job}", body, here, Run.model_validate)
+
+
+def hand_off(
+    settings: Settings,
+    token: str | None,
+    path: str,
+    body: Mapping[str, object],
+    here: Callable[[Store], T],
+    parse: Callable[[Any], T],
+) -> T:
+    """Do work on the store where it is owned: in ``kb serve``, or here.
+
+    When ``kb serve`` owns the store, ``body`` is POSTed to its ``path`` with ``token`` and the
+    answer's ``data`` is read by ``parse``; otherwise this process takes the refresh lock,
+    opens the store the settings name and returns ``here(store)``.
+    """
     url = find_server(settings.home)
     if url is not None:
-        log.info("kb serve runs at %s: handing it the %s", url, job)
-        answer = call_server(url, _token(settings), "POST", f"/admin/{job}", body)
-        return Run.model_validate(answer)
+        log.info("kb serve runs at %s: handing it POST %s", url, path)
+        return parse(call_server(url, token, "POST", path, dict(body)))
     with hold_lock(lock_path(settings.home)), opened_store(settings) as store:
         return here(store)
 
