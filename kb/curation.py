@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
 from kb.extraction.cases import laterality, misdiagnoses
 from kb.extraction.extract import iter_sentence_texts
 from kb.models import (
+    ORCID_PATTERN,
     Article,
     Assertion,
     Case,
@@ -46,7 +47,6 @@ Status = Literal["machine", "accepted", "corrected", "added", "rejected"]
 CURATION = "curation"
 STATUSES: tuple[Status, ...] = ("machine", "accepted", "corrected", "added", "rejected")
 REASONS: tuple[Reason, ...] = Reason.__args__  # type: ignore[attr-defined]
-ORCID_PATTERN = r"^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]$"
 
 # The concept schemes each role's concepts come from (the vocabulary's id prefixes).
 ROLE_SCHEMES: dict[str, tuple[str, ...]] = {
@@ -97,6 +97,22 @@ def row_key(pmid: str, row: Mapping[str, object]) -> str | None:
     if any(row.get(f) is None for f in KEY_FIELDS):
         return None
     return _key(pmid, row)
+
+
+def refusal(exc: ValidationError) -> str:
+    """What a refused verdict gets wrong, in one line: each field and its fault.
+
+    >>> try:
+    ...     Curator(name="")
+    ... except ValidationError as exc:
+    ...     print(refusal(exc))
+    name: String should have at least 1 character
+    """
+    said = []
+    for e in exc.errors():
+        where = ".".join(map(str, e["loc"]))
+        said.append(f"{where + ': ' if where else ''}{e['msg'].removeprefix('Value error, ')}")
+    return "; ".join(said)
 
 
 def check_concept(role: str, concept: str) -> None:

@@ -13,6 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# An ORCID iD: four groups of four digits, the last character a check digit or X.
+ORCID_PATTERN = r"^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]$"
+
 
 class Frozen(BaseModel):
     """An immutable model that refuses unknown fields."""

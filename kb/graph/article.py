@@ -21,13 +21,13 @@ from kb.graph.terms import (
     tc,
     typed,
 )
-from kb.models import Article, Assertion, Extraction
+from kb.models import ORCID_PATTERN, Article, Assertion, Extraction
 from kb.vocabulary import region_of
 
 # Characters of the sentence kept on each side of a mention (oa:prefix, oa:suffix).
 QUOTE_CONTEXT = 32
 
-_ORCID = re.compile(r"^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]$")
+_ORCID = re.compile(ORCID_PATTERN)
 
 
 # PMIDs stay below this (kb.models.PMID_PATTERN), so a listing key is year and PMID in one.

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kb import iris
-from kb.curation import AnyVerdict, PairVerdict, Verdict
+from kb.curation import AnyVerdict, PairVerdict, Verdict, refusal
 from kb.graph.article import evidence_target
 from kb.graph.terms import RDF_TYPE, QuadSet, date_time, integer, ns, tc
 
@@ -124,7 +124,7 @@ def verdicts_from_quads(quads: Iterable[Quad]) -> tuple[list[AnyVerdict], list[s
 
 def _why(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return refusal(exc)
     return f"missing {exc}" if isinstance(exc, KeyError | IndexError) else str(exc)
 
 

@@ -30,6 +30,7 @@ from kb.curation import (
     Verdict,
     apply_verdicts,
     histories,
+    refusal,
 )
 from kb.errors import InputError, KBError, NotAuthorizedError, NotFoundError
 from kb.extraction import Extractor, default_extractor, extract_with
@@ -129,8 +130,7 @@ def resolve(
     try:
         return Verdict.model_validate(fields)
     except ValidationError as exc:
-        said = (e["msg"].removeprefix("Value error, ") for e in exc.errors())
-        raise InputError("not a verdict: " + "; ".join(said)) from None
+        raise InputError(f"not a verdict: {refusal(exc)}") from None
 
 
 def record(
@@ -303,7 +303,7 @@ def record_pair(
             created=clock().astimezone(UTC),
         )
     except ValidationError as exc:
-        raise InputError("not a verdict: " + "; ".join(e["msg"] for e in exc.errors())) from None
+        raise InputError(f"not a verdict: {refusal(exc)}") from None
     for case in verdict.cases:
         if not store.query(f"ASK {{ {iris.case_from_id(case)} a <{iris.ONTOLOGY}Case> }}"):
             raise NotFoundError(f"no case {case} in the store")

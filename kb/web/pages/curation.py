@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from kb.api.deps import RunnerDep, SettingsDep, StoreDep
 from kb.api.middleware import SESSION_COOKIE
 from kb.api.routes.curation import PairRequest, write_pair, write_verdicts
 from kb.api.routes.sparql import read_form
-from kb.curation import REASONS, Curator, Statement, locate
+from kb.curation import REASONS, Curator, Statement, locate, refusal
 from kb.errors import KBError
 from kb.jobs.curate import CurationRequest, Reader, orphans
 from kb.models import Assertion
@@ -140,7 +141,9 @@ async def _judged(
         await run_in_threadpool(work, form, curator)
     except (KBError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         status = exc.http_status if isinstance(exc, KBError) else 422
-        return refused(request, str(exc), status)
+        return refused(
+            request, refusal(exc) if isinstance(exc, ValidationError) else str(exc), status
+        )
     request.app.state.registry.warm_in_background()
     return RedirectResponse(back, status_code=303)
 
