@@ -165,32 +165,32 @@ def _verdict(about: dict[str, Fields], subject: str) -> AnyVerdict:
     position = next(f for f in selectors.values() if _iri("oa:start") in f)
     judged = about[one(node, "tc:judged") or ""]
     assertion = {
-        **{name: one(judged, f"tc:{name}") for name in STATEMENT},
-        "concept": iris.concept_id(one(judged, "tc:concept") or ""),
+        **_read_statement(judged),
         "patient": one(judged, "tc:patient"),
         "sentence": one(target, "tc:sentence"),
         "section": one(target, "tc:section"),
         "start": one(position, "oa:start"),
         "end": one(position, "oa:end"),
     }
-    correction = None
-    if one(node, "tc:action") == "correct":
-        body = about[one(node, "oa:hasBody") or ""]
-        correction = {name: one(body, f"tc:{name}") for name in STATEMENT}
-        correction["concept"] = iris.concept_id(one(body, "tc:concept") or "")
+    body = about[one(node, "oa:hasBody") or ""] if action == "correct" else None
     return Verdict.model_validate(
         {
             "pmid": iris.pmid_of_article(one(target, "oa:hasSource") or ""),
-            "action": one(node, "tc:action"),
+            "action": action,
             "assertion": {k: v for k, v in assertion.items() if v is not None},
-            "correction": {k: v for k, v in correction.items() if v is not None}
-            if correction is not None
-            else None,
+            "correction": _read_statement(body) if body is not None else None,
             "reason": one(node, "tc:rejectionReason"),
             **_common(about, node),
             "extractor": one(judged, "tc:extractor"),
         }
     )
+
+
+def _read_statement(fields: Fields) -> dict[str, str]:
+    """What ``_statement`` wrote: the fields given, the concept by its id."""
+    said = {name: _one(fields, f"tc:{name}") for name in STATEMENT}
+    said["concept"] = iris.concept_id(_one(fields, "tc:concept") or "")
+    return {k: v for k, v in said.items() if v is not None}
 
 
 def _iri(curie: str) -> str:
