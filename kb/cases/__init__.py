@@ -7,7 +7,8 @@ patient published twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -16,11 +17,11 @@ from kb.cases.record import case_record
 from kb.cases.similar import SELECTABLE, CaseFeatures, CaseIndex
 from kb.errors import ParameterError
 from kb.iris import case_from_id, concept_id
-from kb.query.named import MAX_LIST, RawValue
+from kb.query.named import RawValue, Value
 from kb.query.registry import Page, Registry, Table, bind_params, to_value
-from kb.vocabulary import VERTEBRAE
+from kb.vocabulary import VERTEBRAE, get_concepts
 
-__all__ = ["SORTS", "case_table", "get_case", "index_filters", "parse_case_id"]
+__all__ = ["SORTS", "TABLE_COLUMNS", "case_table", "get_case", "index_filters", "parse_case_id"]
 
 
 def parse_case_id(case: str) -> tuple[str, int]:
@@ -53,13 +54,14 @@ def case_table(
     page: Page,
     sort: str | None = None,
 ) -> Table:
-    """A page of the case table: the ``cases`` named query, its page chosen by the index.
+    """A page of the case table: the ``cases`` named query's, or the same from the case index.
 
     With an index built for the store as it is, the index picks the page's cases from its
-    filters (in memory) and the query fetches only those; the total is the index's. Without
-    one, or for what the index does not hold (retracted articles' cases), the query does it
-    all. Both give the same rows (tests/cases). ``sort`` (one of ``SORTS``, a leading ``-``
-    for descending) orders the cases by the index; the query's own order is newest first.
+    filters and writes their rows, in memory: the first ask after a write reads nothing from
+    the store. Without one, or for what the index does not hold (retracted articles' cases),
+    the query does it all. Both give the same rows (tests/cases). ``sort`` (one of
+    ``SORTS``, a leading ``-`` for descending) orders the cases by the index; the query's own
+    order is newest first.
     """
     if sort is not None and sort not in SORTS:
         raise ParameterError("sort", f"one of {', '.join(SORTS)}")
@@ -73,16 +75,63 @@ def case_table(
         order,
         bool(sort and sort[0] == "-"),
     )
-    ids = [c.case for c in chosen]
-    if not ids:
-        return registry.run("cases", params, page)
-    tables = [
-        registry.run("cases", {"cases": ids[at : at + MAX_LIST]}, Page(MAX_LIST))
-        for at in range(0, len(ids), MAX_LIST)
-    ]
-    by_id = {row["case"]: row for table in tables for row in table.rows}
-    rows = tuple(by_id[i] for i in ids if i in by_id)
-    return Table(columns=tables[0].columns, rows=rows, total=total)
+    return Table(columns=TABLE_COLUMNS, rows=tuple(map(table_row, chosen)), total=total)
+
+
+# The columns of the ``cases`` query, in its order.
+TABLE_COLUMNS = (
+    "case", "pmid", "year", "design", "age", "sex", "levels", "regions", "sites", "laterality",
+    "associated_conditions", "findings_present", "findings_absent", "symptoms", "misdiagnoses",
+    "diagnosis_method", "final_diagnosis", "treatments", "outcomes", "possible_duplicates", "url",
+)  # fmt: skip
+
+
+def table_row(c: CaseFeatures) -> dict[str, Value]:
+    """A case's row of the case table, from the index, as the ``cases`` query writes it.
+
+    Lists are sorted as the query's are (``split_list``): levels from the skull down, what the
+    case was taken for by rank, the others by label; a concept without a label is left out.
+    """
+    labels = _labels()
+
+    def named(concepts: Iterable[str]) -> list[str]:
+        return sorted({labels[x] for x in concepts if x in labels})
+
+    def claimed(role: str, polarity: str | None = None) -> list[str]:
+        return named(x for r, x, p in c.claims if r == role and polarity in (None, p))
+
+    return {
+        "case": c.case,
+        "pmid": c.pmid,
+        "year": c.year or None,
+        "design": c.design,
+        "age": c.age,
+        "sex": c.sex,
+        "levels": sorted(c.levels, key=lambda v: (_LEVEL_RANK.get(v, 0), v)),
+        "regions": named(c.regions),
+        "sites": named(c.sites),
+        "laterality": c.side,
+        "associated_conditions": claimed("associated"),
+        "findings_present": claimed("finding", "present"),
+        "findings_absent": claimed("finding", "absent"),
+        "symptoms": claimed("symptom"),
+        "misdiagnoses": [x for _, x in sorted({(n, labels[x]) for n, x in c.steps if x in labels})],
+        "diagnosis_method": c.method,
+        "final_diagnosis": named(c.finals),
+        "treatments": claimed("treatment"),
+        "outcomes": claimed("outcome"),
+        "possible_duplicates": sorted(c.duplicates),
+        "url": f"/cases/{c.case}",
+    }
+
+
+# A level's rank in the query's list (C1 and a level it does not know rank alike, first).
+_LEVEL_RANK = {v: i for i, v in enumerate(VERTEBRAE)}
+
+
+@cache
+def _labels() -> dict[str, str]:
+    return {cid: concept.pref_label for cid, concept in get_concepts().items()}
 
 
 def index_filters(registry: Registry, params: Mapping[str, RawValue]) -> dict[str, object]:

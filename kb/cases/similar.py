@@ -46,11 +46,13 @@ class CaseFeatures:
     key: int = 0
     age: int | None = None
     sex: str | None = None
+    side: str | None = None
     method: str | None = None
     design: str | None = None
     levels: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
     sites: set[str] = field(default_factory=set)
+    finals: set[str] = field(default_factory=set)
     claims: set[Claim] = field(default_factory=set)
     steps: list[tuple[int, str]] = field(default_factory=list)
     duplicates: set[str] = field(default_factory=set)
@@ -76,6 +78,9 @@ class CaseFeatures:
         return [concept for _, concept in sorted(self.steps)]
 
 
+_SETS = {"region": "regions", "site": "sites", "final": "finals"}  # kinds of concept kept as sets
+
+
 def features_from_rows(
     rows: Iterable[tuple[str, str, str, int | None]], claims: Mapping[str, Claim]
 ) -> list[CaseFeatures]:
@@ -95,12 +100,12 @@ def features_from_rows(
             f.key = int(value)
         elif kind == "age":
             f.age = int(value)
-        elif kind in ("sex", "method", "design"):
+        elif kind in ("sex", "side", "method", "design"):
             setattr(f, kind, value)
         elif kind == "level":
             f.levels.add(value)
-        elif kind in ("region", "site"):
-            (f.regions if kind == "region" else f.sites).add(concept_id(value) or value)
+        elif kind in _SETS:
+            getattr(f, _SETS[kind]).add(concept_id(value) or value)
         elif kind == "claim" and value in claims:
             f.claims.add(claims[value])
         elif kind == "misdiagnosis":
@@ -158,6 +163,11 @@ class CaseIndex:
                 self.postings[f].append(i)
             for place in (*c.levels, *c.regions):
                 self.by_place[place].append(i)
+
+    def forget(self) -> None:
+        """Drop the selections and facet counts kept so far, as a newly built index has none."""
+        self._selected.clear()
+        self._facets.clear()
 
     def like(self, patient: Patient, limit: int = 20, min_shared: int = 1) -> list[Ranked]:
         """The ``limit`` cases closest to the patient, best first."""
@@ -248,12 +258,11 @@ class CaseIndex:
             chosen = list(range(len(self.cases))) if kept is None else sorted(kept)
             low, high = asked.get("year_from"), asked.get("year_to")
             if low is not None or high is not None:
-                chosen = [
-                    i
-                    for i in chosen
-                    if (low is None or self.cases[i].year >= int(str(low)))
-                    and (high is None or self.cases[i].year <= int(str(high)))
-                ]
+                # Keys sort by year: a year's cases hold the keys from year * 10**12 on.
+                first = int(str(low)) * 10**12 if low is not None else -1
+                past = (int(str(high)) + 1) * 10**12 if high is not None else float("inf")
+                cases = self.cases
+                chosen = [i for i in chosen if first <= cases[i].key < past]
             self._selected[key] = chosen
         return self._selected[key]
 

@@ -220,8 +220,26 @@ def test_the_index_picks_the_same_page_as_the_query(
     for page in (Page(500), Page(3, 2)):
         by_index = case_table(registry, index, params, page)  # type: ignore[arg-type]
         by_query = registry.run("cases", params, page)  # type: ignore[arg-type]
+        assert by_index.columns == by_query.columns
         assert by_index.rows == by_query.rows
         assert by_index.total == by_query.total
+
+
+def test_a_page_of_the_case_table_is_written_from_the_index_alone() -> None:
+    """The first ask after a write pays no query: the index holds every cell of the rows."""
+    store = cases_store()
+    registry = Registry(store, QUERIES)
+    index = build_index(registry)
+    params = {"region": "region/lumbar", "present": ["finding/t2-hypointense"]}
+    expected = registry.run("cases", params, Page(4, 1))  # type: ignore[arg-type]
+    store.close()
+    table = case_table(Registry(store, QUERIES), index, params, Page(4, 1))  # type: ignore[arg-type]
+    assert (table.columns, table.rows, table.total) == (
+        expected.columns,
+        expected.rows,
+        expected.total,
+    )
+    assert len(table.rows) == 4
 
 
 def _counts(registry: Registry, **params: object) -> dict[tuple[str, str], int]:
