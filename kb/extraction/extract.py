@@ -18,7 +18,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.8.0"
+EXTRACTOR = "tc-rules/1.9.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -425,12 +425,25 @@ def _acronyms(found: list[Candidate]) -> list[Candidate]:
 
 
 def _implied(found: list[Candidate]) -> list[Candidate]:
-    """Add what extraction.md says a concept implies (CREST syndrome: systemic sclerosis)."""
+    """Add what extraction.md says a concept implies (CREST syndrome: systemic sclerosis).
+
+    A name of familial tumoral calcinosis also names the lesion in its words ("tumoral
+    calcinosis" gives the lesion, whatever stands before it).
+    """
     extra = [
         Candidate(c.assertion.model_copy(update={"concept": rules.CREST_IMPLIES}))
         for c in found
         if c.assertion.concept == rules.CREST
     ]
+    for c in found:
+        a = c.assertion
+        if a.concept != rules.FAMILIAL_TC:
+            continue
+        at = a.sentence.lower().find(rules.TC_WORDS, a.start, a.end)
+        if at >= 0:
+            end = at + len(rules.TC_WORDS)
+            update = {"role": "lesion", "concept": rules.TC, "start": at, "end": end}
+            extra.append(Candidate(a.model_copy(update=update)))
     return found + extra
 
 
@@ -481,7 +494,7 @@ def extract_article(article: Article) -> Extraction:
                 found.append(_about(candidate, number))
             if m.kind == "label" and m.end - m.start > 1:
                 seen.setdefault(s.tokens[m.end - 1].key, m.concepts[0])
-    found = _implied(_lesions(_acronyms(found)))
+    found = _lesions(_implied(_acronyms(found)))
     if is_single(
         study, sentences
     ):  # a lesion promoted from the background is the one patient's too

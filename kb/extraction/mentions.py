@@ -13,6 +13,7 @@ from kb.extraction.text import Token, fold_all, tokenize
 from kb.vocabulary import get_concepts, region_of
 
 _LAB_FILLERS = fold_all(rules.LAB_FILLERS)
+_LAB_COPULAS = fold_all(rules.LAB_COPULAS)
 _NORMAL_ONLY = frozenset(" ".join(t.key for t in tokenize(n)) for n in rules.NORMAL_ONLY_ANALYTES)
 _NOT_LEVEL_AFTER = fold_all(rules.NOT_LEVEL_AFTER)
 _REFERRING = fold_all(rules.REFERRING_WORDS)
@@ -311,7 +312,8 @@ def _lab_mentions(s: Sentence, taken: set[int]) -> list[Mention]:
 
     An analyte takes the nearest state that only list words separate from it; on a tie the
     state after it wins ("PTH was elevated"), unless the state directly precedes it ("normal
-    calcium").
+    calcium"). A state that follows a copula is said of what came before it, never of an
+    analyte after it ("phosphate was elevated, calcium and PTH were normal").
     """
     found: list[Mention] = []
     analytes = [(a, b) for a, b in s.cues.spans("analyte") if a not in taken]
@@ -326,6 +328,8 @@ def _lab_mentions(s: Sentence, taken: set[int]) -> list[Mention]:
                 continue
             lo, hi = (sb, a) if sb <= a else (b, sa)
             if hi - lo > rules.LAB_REACH or s.hard[sa] != s.hard[a]:
+                continue
+            if sb <= a and sa and s.tokens[sa - 1].key in _LAB_COPULAS:
                 continue
             gap = [i for i in range(lo, hi) if i not in inside and i not in taken]
             if any(s.tokens[i].key not in _LAB_FILLERS for i in gap):

@@ -336,3 +336,61 @@ def test_what_the_search_found_is_the_literatures_even_after_the_own_case() -> N
     assert ("associated", "condition/hemodialysis", "present") not in tuples(found)
     assert ("associated", "condition/dermatomyositis", "present") in tuples(found)
     assert found.study.n_patients == 1
+
+
+@pytest.mark.parametrize(
+    ("labs", "absent", "present"),
+    [
+        (
+            "Calcium, phosphorus and parathormone were found to be normal.",
+            {"hypercalcemia", "hyperphosphatemia", "hyperparathyroidism"},
+            set(),
+        ),
+        (
+            "Calcium and PTH were subsequently shown normal.",
+            {"hypercalcemia", "hyperparathyroidism"},
+            set(),
+        ),
+        (
+            "Phosphate was raised, calcium and PTH levels were normal.",
+            {"hypercalcemia", "hyperparathyroidism"},
+            {"hyperphosphatemia"},
+        ),
+    ],
+)
+def test_a_state_after_a_copula_is_said_of_the_analyte_before_it(
+    labs: str, absent: set[str], present: set[str]
+) -> None:
+    found = read("A 61-year-old man had neck pain.", labs, title=TITLE)
+    said = {(c.split("/")[1], p) for role, c, p in tuples(found) if role == "associated"}
+    assert said == {(c, "absent") for c in absent} | {(c, "present") for c in present}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The haemodialysis schedule was intensified to five sessions a week.",
+        "Intensified peritoneal dialysis and a phosphate binder followed.",
+        "Her dialysis prescription was escalated.",
+    ],
+)
+def test_dialysis_made_more_intense_is_a_treatment(sentence: str) -> None:
+    found = read("A 45-year-old woman on dialysis had back pain.", sentence, title=TITLE)
+    assert ("treatment", "treatment/dialysis-intensification", "present") in tuples(found)
+
+
+def test_back_pain_that_intensified_is_no_dialysis_treatment() -> None:
+    found = read("A 45-year-old woman on dialysis said her back pain intensified.", title=TITLE)
+    assert "treatment/dialysis-intensification" not in concepts(tuples(found))
+
+
+def test_familial_tumoral_calcinosis_names_the_lesion_too() -> None:
+    found = read(
+        "A 12-year-old girl with normophosphatemic familial tumoral calcinosis had a calcified "
+        "mass beside the L3 lamina.",
+        title="Lumbar involvement in a familial calcinosis",
+    )
+    patient = tuples(found)
+    assert ("lesion", "lesion/tumoral-calcinosis", "present") in patient
+    assert ("associated", "condition/familial-tumoral-calcinosis", "present") in patient
+    assert ("lesion", "lesion/dystrophic-calcification", "present") not in patient

@@ -57,6 +57,8 @@ NUCLEAR_WORDS = (
 )  # fmt: skip
 # "switched from CAPD to daily haemodialysis": a switch of dialysis modality.
 SWITCH_WORDS = ("switched", "switch", "switching", "converted", "conversion")
+# "the dialysis prescription was intensified", "intensified haemodialysis"
+INTENSIFY_WORDS = ("intensified", "intensify", "intensifying", "intensification", "escalated")
 DIALYSIS_WORDS = ("dialysis", "hemodialysis", "capd", "apd", "hd", "pd", "peritoneal")
 
 
@@ -82,6 +84,7 @@ PAIRS = (
     Pair("outcome/persistent-deficit", REMAIN_WORDS, DEFICIT_WORDS, order="ba"),
     Pair("finding/radiotracer-uptake", UPTAKE_WORDS, NUCLEAR_WORDS, reach=6),
     Pair("treatment/dialysis-intensification", SWITCH_WORDS, DIALYSIS_WORDS, order="ab", reach=2),
+    Pair("treatment/dialysis-intensification", INTENSIFY_WORDS, DIALYSIS_WORDS, reach=3),
 )
 # A spinal operation done before the history told ("a prior L4-L5 fusion", "a laminectomy
 # ten years earlier") is previous spinal surgery, not treatment of the lesion.
@@ -128,6 +131,9 @@ BODY_WORDS = ("body", "bodies")
 # A level gives its region (extraction.md): C5 gives the cervical spine.
 CREST = "condition/crest-syndrome"
 CREST_IMPLIES = "condition/systemic-sclerosis"
+FAMILIAL_TC = "condition/familial-tumoral-calcinosis"
+TC = "lesion/tumoral-calcinosis"
+TC_WORDS = "tumoral calcinosis"
 
 # Phrases that look like a concept and are not one: cord oedema is not perilesional oedema.
 NOT_CONCEPTS = (

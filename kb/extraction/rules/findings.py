@@ -93,6 +93,7 @@ LAB_ANALYTES = {
     "phosphorus": "condition/hyperphosphatemia",
     "pth": "condition/hyperparathyroidism",
     "parathyroid hormone": "condition/hyperparathyroidism",
+    "parathormone": "condition/hyperparathyroidism",
     "renal function": "condition/chronic-kidney-disease",
     "kidney function": "condition/chronic-kidney-disease",
     "creatinine": "condition/chronic-kidney-disease",
@@ -121,5 +122,9 @@ LAB_FILLERS = (
     "remained", "intact", "corrected", "ionized", "total", "the", "her", "his", "their",
     "magnesium", "alkaline", "phosphatase", "alp", "urea", "albumin", "vitamin", "potassium",
     "sodium", "uric", "acid", "urate", "electrolyte", "bicarbonate", "fgf23", "being",
+    "found", "shown", "to", "be", "subsequently", "also", "repeatedly",
 )  # fmt: skip
+# A state after one of these tells of the analyte before it ("phosphate was elevated, calcium
+# ..."): it is no attribute of an analyte that follows.
+LAB_COPULAS = ("was", "were", "remained", "being", "be", "is", "are")
 LAB_REACH = 10
