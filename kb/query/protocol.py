@@ -29,7 +29,7 @@ from kb.iris import problem_iri
 from kb.store import OxigraphStore, Store
 from kb.store.answers import Written, write_result
 from kb.store.base import QueryOptions, Writing
-from kb.store.sparql import sparql_words
+from kb.store.sparql import outer_limit, sparql_words
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 MAX_QUERY = 100_000  # characters a query may have
@@ -86,11 +86,12 @@ OFFERS: dict[str, tuple[Format, ...]] = {
 
 @dataclass(frozen=True)
 class Vetted:
-    """A query that parsed and may run: its form and whether it names its own dataset."""
+    """A query that may run: its form, whether it names its own dataset, and its own LIMIT."""
 
     text: str
     form: Form
     has_dataset: bool
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def vet_query(text: str) -> Vetted:
                 has_dataset = True
     if form is None:
         raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE in it")
-    return Vetted(text, form, has_dataset)
+    return Vetted(text, form, has_dataset, outer_limit(text))
 
 
 # --- negotiation -----------------------------------------------------------------------------
@@ -274,6 +275,7 @@ def evaluate(
             limit=row_cap,
             max_bytes=byte_cap,
             writing=writing,
+            bounded=vetted.limit is not None and vetted.limit <= row_cap,
         )
         written = store.run_query(vetted.text, options, cancel)
     except (StoreError, OSError, SyntaxError) as exc:  # a time limit is a QueryError already

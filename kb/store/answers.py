@@ -9,12 +9,18 @@ Rows (or triples) stop at ``limit``, and before the one that would take the answ
 says so in ``Written`` and, where the format has a place for it, in itself: a ``link`` in the
 head of SPARQL JSON and XML results, which clients that do not know it ignore. Cells of CSV
 and TSV answers never start a formula (``spreadsheet_safe``).
+
+A query whose own LIMIT keeps it within the row cap cannot be cut by rows: the engine writes
+its solutions itself (JSON, XML), the same bytes as row by row at a fraction of the cost
+(``write_answer``).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -22,7 +28,7 @@ import pyoxigraph as ox
 
 from kb.errors import QueryError
 from kb.iris import PREFIXES
-from kb.store.base import Term, Writing
+from kb.store.base import QueryOptions, Term, Writing
 from kb.store.sparql import spreadsheet_safe, term_bytes, term_json
 
 F = TypeVar("F", ox.RdfFormat, ox.QueryResultsFormat)
@@ -37,6 +43,69 @@ class Written:
     data: bytes
     size: int = 0
     truncated: bool = False
+
+
+def write_answer(
+    run: Callable[[], object], options: QueryOptions, cancel: threading.Event | None = None
+) -> Written:
+    """Run a query and write its answer as ``options.writing`` says, within its caps.
+
+    A bounded query's solutions (its own LIMIT keeps it within the row cap) are written by
+    the engine, in JSON or XML, several times faster than row by row; an answer that would
+    pass the byte cap is asked again and cut row by row (``write_result``).
+    """
+    assert options.writing is not None
+    result = run()
+    if options.bounded and isinstance(result, ox.QuerySolutions):
+        whole = _write_whole(result, options.writing, options.max_bytes)
+        if whole is not None:
+            return whole
+        result = run()
+    return write_result(result, options.writing, options.limit, options.max_bytes, cancel)
+
+
+# The results formats the engine writes with nothing to add: no cell to make spreadsheet-safe.
+_WHOLE = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+}
+
+
+class _Full(Exception):
+    """The answer passed the byte cap while the engine wrote it."""
+
+
+class _Capped(io.BytesIO):
+    """A buffer that refuses to hold more than ``cap`` bytes."""
+
+    def __init__(self, cap: int | None) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.cap is not None and self.tell() + len(data) > self.cap:
+            raise _Full
+        return super().write(data)
+
+
+def _write_whole(
+    result: ox.QuerySolutions, writing: Writing, max_bytes: int | None
+) -> Written | None:
+    """The engine's own writing of the solutions, or None past ``max_bytes`` or the format."""
+    results_format = _WHOLE.get(writing.media_type)
+    if results_format is None:
+        return None
+    out = _Capped(max_bytes)
+    try:
+        result.serialize(out, format=results_format)
+    except _Full:
+        return None
+    data = out.getvalue()
+    if results_format == ox.QueryResultsFormat.XML:
+        rows = data.count(b"<result>")  # inside text a "<" is always escaped
+    else:
+        rows = len(json.loads(data)["results"]["bindings"])
+    return Written(data, rows)
 
 
 def write_result(

@@ -50,6 +50,7 @@ class QueryOptions:
 
     With ``writing``, the answer comes back written out whole (``kb.store.answers.Written``),
     at most ``limit`` rows weighing at most ``max_bytes``; without, as the engine's result.
+    A ``bounded`` query cannot pass ``limit`` rows, so the engine may write its answer.
     """
 
     bindings: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = field(
@@ -63,6 +64,7 @@ class QueryOptions:
     max_bytes: int | None = None
     writing: Writing | None = None
     timeout: float | None = None  # seconds, where the store's workers keep a limit; else theirs
+    bounded: bool = False  # the query's own LIMIT keeps it within ``limit`` rows
 
     def engine_arguments(self) -> dict[str, Any]:
         """The keyword arguments of ``pyoxigraph.Store.query`` these options stand for."""

@@ -11,7 +11,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kb.errors import LockedError, QueryError, ReadOnlyError, StoreError
-from kb.store.answers import write_result
+from kb.store.answers import write_answer
 from kb.store.base import (
     FORMATS,
     BaseStore,
@@ -176,10 +176,10 @@ class OxigraphStore(BaseStore):
         if self._readers is not None:
             return self._readers.query(sparql, self.generation, options)
         try:
-            result = self._store.query(sparql, **options.engine_arguments())
+            arguments = options.engine_arguments()
             if options.writing is None:
-                return result
-            return write_result(result, options.writing, options.limit, options.max_bytes, cancel)
+                return self._store.query(sparql, **arguments)
+            return write_answer(lambda: self._store.query(sparql, **arguments), options, cancel)
         except SyntaxError as exc:
             raise QueryError(syntax_message(str(exc))) from exc
         except (OSError, RuntimeError) as exc:

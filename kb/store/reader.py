@@ -12,7 +12,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from kb.store.answers import write_result
+from kb.store.answers import write_answer
 from kb.store.base import QueryOptions
 
 
@@ -63,9 +63,10 @@ def open_read_only(path: str, patience: float = OPEN_PATIENCE) -> ox.Store:
 
 def answer_query(store: ox.Store, sparql: str, options: QueryOptions) -> tuple[str, object]:
     """Run a query; send its answer written as asked, or as a SPARQL server would send it."""
-    result = store.query(sparql, **options.engine_arguments())
+    arguments = options.engine_arguments()
     if options.writing is not None:
-        return "written", write_result(result, options.writing, options.limit, options.max_bytes)
+        return "written", write_answer(lambda: store.query(sparql, **arguments), options)
+    result = store.query(sparql, **arguments)
     if isinstance(result, ox.QueryBoolean):
         return "boolean", bool(result)
     if isinstance(result, ox.QuerySolutions):

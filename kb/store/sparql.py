@@ -62,6 +62,30 @@ def sparql_words(sparql: str) -> Iterator[tuple[str, str]]:
             yield kind, match.group()
 
 
+_NUMBER_AFTER = re.compile(r"\s*([0-9]+)")
+
+
+def outer_limit(sparql: str) -> int | None:
+    """The LIMIT of the query itself (not of a subquery), or None if it has none.
+
+    >>> outer_limit("SELECT * { { SELECT ?s { ?s ?p ?o } LIMIT 5 } } LIMIT 100")
+    100
+    >>> outer_limit('SELECT * { ?s ?p "LIMIT 3" }') is None
+    True
+    """
+    depth, limit = 0, None
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0 and match.group().upper() == "LIMIT":
+            number = _NUMBER_AFTER.match(sparql, match.end())
+            limit = int(number.group(1)) if number else limit
+    return limit
+
+
 def query_form(sparql: str) -> str:
     """Return the form of a query: SELECT, ASK, CONSTRUCT or DESCRIBE."""
     for match in _TOKEN.finditer(sparql):

@@ -297,3 +297,12 @@ def test_kept_answers_stay_within_their_byte_budget() -> None:
     ask("/q/900")
     ask("/q/900")
     assert worked[-2:] == ["/q/900", "/q/900"]  # larger than one answer may be: never kept
+
+
+def test_only_a_query_whose_own_limit_keeps_it_under_the_row_cap_is_bounded() -> None:
+    from kb.query.protocol import vet_query
+
+    assert vet_query("SELECT * { ?s ?p ?o } LIMIT 10").limit == 10
+    assert vet_query("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 10 } }").limit is None
+    assert vet_query("SELECT * { ?s ?p ?o } # LIMIT 10").limit is None
+    assert vet_query('SELECT * { ?s ?p "x" } OFFSET 5 LIMIT 7 VALUES ?s { <x:y> }').limit == 7

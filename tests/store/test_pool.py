@@ -189,3 +189,38 @@ def test_a_worker_opens_the_store_again_while_its_files_move(tmp_path: Path) -> 
     assert len(list(store.quads_for_pattern(None, None, None, None))) == 10
     with pytest.raises(OSError, match="No such file"):
         open_read_only(str(tmp_path / "never"), patience=0.5)
+
+
+JSON_OR_XML = [JSON_RESULTS, Writing("application/sparql-results+xml", mark="http://ex/cut")]
+
+
+@pytest.mark.parametrize("writing", JSON_OR_XML, ids=["json", "xml"])
+def test_a_bounded_answer_written_by_the_engine_is_the_one_written_row_by_row(
+    pooled: OxigraphStore, writing: Writing
+) -> None:
+    query = "SELECT ?s ?o (STR(?o) AS ?text) WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 50"
+    by_engine = pooled.run_query(query, QueryOptions(limit=50, writing=writing, bounded=True))
+    by_rows = pooled.run_query(query, QueryOptions(limit=50, writing=writing))
+    assert by_engine == by_rows == Written(by_rows.data, 50, False)  # type: ignore[union-attr]
+
+
+def test_a_bounded_answer_past_the_byte_cap_is_asked_again_and_cut() -> None:
+    from kb.store.answers import write_answer
+
+    store = ox.Store()
+    store.extend(quads(200))
+    asked = []
+
+    def run() -> object:
+        asked.append(1)
+        return store.query("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 200")
+
+    options = QueryOptions(limit=1000, max_bytes=500, writing=JSON_RESULTS, bounded=True)
+    written = write_answer(run, options)
+    assert len(asked) == 2 and written.truncated
+    document = json.loads(written.data)
+    assert 0 < len(document["results"]["bindings"]) == written.size < 20
+    assert document["head"]["link"] == ["http://ex/cut"]
+    asked.clear()
+    whole = write_answer(run, QueryOptions(limit=1000, writing=JSON_RESULTS, bounded=True))
+    assert len(asked) == 1 and whole.size == 200 and not whole.truncated
