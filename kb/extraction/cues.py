@@ -37,6 +37,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "calc": rules.CALCIFICATION_WORDS,
     "confirm": rules.CONFIRM_WORDS,
     "normal_study": rules.NORMAL_STUDY,
+    "seen": rules.SEEN_WORDS,
     "lab_normal": rules.LAB_NORMAL,
     "lab_high": rules.LAB_HIGH,
     "analyte": tuple(rules.LAB_ANALYTES),

@@ -18,7 +18,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.9.0"
+EXTRACTOR = "tc-rules/1.10.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",

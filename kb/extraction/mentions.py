@@ -14,6 +14,7 @@ from kb.vocabulary import get_concepts, region_of
 
 _LAB_FILLERS = fold_all(rules.LAB_FILLERS)
 _LAB_COPULAS = fold_all(rules.LAB_COPULAS)
+_SEEN_OBJECTS = fold_all(rules.SEEN_OBJECTS)
 _NORMAL_ONLY = frozenset(" ".join(t.key for t in tokenize(n)) for n in rules.NORMAL_ONLY_ANALYTES)
 _NOT_LEVEL_AFTER = fold_all(rules.NOT_LEVEL_AFTER)
 _REFERRING = fold_all(rules.REFERRING_WORDS)
@@ -89,7 +90,13 @@ def _signal_mentions(s: Sentence) -> list[Mention]:
     k = 0
     while k < len(descriptors):
         chain = [descriptors[k]]
-        while k + 1 < len(descriptors) and descriptors[k + 1][0] - chain[-1][1] <= 1:
+        # "iso- to hypointense on T1" is one chain; "high T2 signal and low T1 signal" two,
+        # each read on its own sequence.
+        while (
+            k + 1 < len(descriptors)
+            and descriptors[k + 1][0] - chain[-1][1] <= 1
+            and not (chain[-1][3] or descriptors[k + 1][3])
+        ):
             k += 1
             chain.append(descriptors[k])
         k += 1
@@ -123,10 +130,17 @@ def _descriptors(toks: Sequence[Token]) -> list[tuple[int, int, str, frozenset[s
         j, embedded = i + 1, frozenset[str]()
         if j < len(toks) and toks[j].key == "in":
             j += 1
-        if j < len(toks) and toks[j].key in rules.SEQUENCES:
-            embedded, j = frozenset({rules.SEQUENCES[toks[j].key]}), j + 1
+        if j < len(toks) and toks[j].key in rules.SEQUENCES:  # "low T1 (and T2) signal"
+            seqs, j = {rules.SEQUENCES[toks[j].key]}, j + 1
+            while j + 1 < len(toks) and toks[j].key in ("and", "or"):
+                if toks[j + 1].key not in rules.SEQUENCES:
+                    break
+                seqs.add(rules.SEQUENCES[toks[j + 1].key])
+                j += 2
+            embedded = frozenset(seqs)
         if j < len(toks) and toks[j].key in rules.SIGNAL_NOUNS:
-            if not _minor_after(toks, j + 1):
+            # "a low signal rim" is the rim's; "low signal with rim enhancement" is not
+            if j + 1 >= len(toks) or toks[j + 1].key not in _MINOR_AFTER:
                 found.append((i, j + 1, value, embedded))
         elif _before_sequence(toks, i + 1):
             found.append((i, i + 1, value, embedded))  # "low on T1 and T2", "bright on T2"
@@ -197,8 +211,34 @@ def _modality_mentions(s: Sentence, after_calc: bool = False) -> list[Mention]:
     for a, b in c.spans("normal_study"):
         modality = _closest_modality(s, mods, a, b)
         if modality in concepts and modality not in bound:
+            bound.add(modality)
             found.append(Mention((concepts[modality],), a, b, kind="modality", polarity="absent"))
+    if "radiograph" not in bound:
+        found += _seen_on_films(s, mods["radiograph"])
     return found
+
+
+def _seen_on_films(s: Sentence, films: Sequence[tuple[int, int]]) -> list[Mention]:
+    """Plain films that showed the lesion, or did not: its calcification there, or none.
+
+    The word that sees stands near the films in their clause, and a word for the lesion in
+    the same clause ("radiographs did not show the deposit", "it was not visible on plain
+    films"); the mention is the seeing word, so a negation before it makes it absent.
+    """
+    toks = s.tokens
+    for a, b in s.cues.spans("seen"):
+        near = [
+            f
+            for f in films
+            if s.soft[f[0]] == s.soft[a] and _nearest([f], a, b) <= rules.SEEN_REACH
+        ]
+        lesion = any(
+            toks[i].key in _SEEN_OBJECTS and s.soft[i] == s.soft[a] and not a <= i < b
+            for i in range(len(toks))
+        )
+        if near and lesion:
+            return [Mention((rules.RADIOGRAPH_CONCEPT,), a, b, kind="modality")]
+    return []
 
 
 def _refers_back(s: Sentence, at: int) -> bool:

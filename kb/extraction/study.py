@@ -12,7 +12,9 @@ from kb.models import Article, Design, Patient, Sex, Study
 _UNITS = "|".join(rules.NUMBER_WORDS)
 _TENS = "(?:" + "|".join(rules.TENS) + ")(?:-(?:" + _UNITS + "))?"
 # "Seventy-four" is not "four", nor "1,036" "036"
-_NUMBER = r"(?<![\w,-])(" + _TENS + r"|\d{1,3}(?:,\d{3})+|\d{1,5}|" + _UNITS + ")"
+_NUMERAL = _TENS + r"|\d{1,3}(?:,\d{3})+|\d{1,5}|" + _UNITS
+_NUMBER = r"(?<![\w,-])(" + _NUMERAL + ")"
+_WHOLE = r"(?<![\w,-])(?:" + _NUMERAL + ")"  # a number not counted: the whole of a share
 _PATIENTS = r"((?:[a-z-]+\s+){0,2}?)(?:" + "|".join(rules.PATIENT_NOUNS) + r")s\b"
 _OF_WHOM = re.compile(_NUMBER + r"\s+(?:\([^)]*\)\s+)?of\s+(?:whom|them|these)\b", re.I)
 # "23 of 142 enrolled patients", not "5 of the 21 patients" (a part of patients already told)
@@ -52,8 +54,35 @@ _LESION_IN = re.compile(
     r"\b(?:" + "|".join(rules.LESION_WORDS) + r")[a-z]*\s+in\s+" + _NUMBER + r"\s+" + _PATIENTS,
     re.I,
 )
+# "Of 388 dialysis patients who underwent surgery, eleven (2.8%) had tumoral calcinosis"
+_OF_FIRST = re.compile(
+    r"\bof\s+(?:the\s+)?"
+    + _WHOLE
+    + r"\s+(?:[a-z-]+\s+){0,2}?(?:"
+    + "|".join(rules.PATIENT_NOUNS)
+    + r")s\b[^,;.]{0,80},\s+"
+    + _NUMBER
+    + r"\s+(?:\([^)]*\)\s+)?(?:had|showed|developed|were\s+found\s+to\s+have)\s+"
+    + r"(?:[a-z-]+\s+){0,3}?(?:"
+    + "|".join(rules.LESION_WORDS)
+    + ")",
+    re.I,
+)
+# "tumoral calcinosis was identified in nine": the lesion, found in a count in words (no noun).
+_FOUND_IN_WORDS = re.compile(
+    r"\b(?:"
+    + "|".join(rules.LESION_WORDS)
+    + r")[a-z]*\s+(?:was|were)\s+(?:"
+    + "|".join(rules.FOUND_VERBS)
+    + r")\s+in\s+("
+    + _TENS
+    + "|"
+    + _UNITS
+    + r")\b(?!\s+(?:of|out)\b)",
+    re.I,
+)
 _COUNT = re.compile(_NUMBER + r"\s+" + _PATIENTS, re.I)
-_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _LESION_IN, _HAD, _WITH)
+_SHARES = (_OF_WHOM, _OF_ALL, _FOUND_IN, _LESION_IN, _HAD, _WITH, _OF_FIRST, _FOUND_IN_WORDS)
 _DENOMINATOR = frozenset(rules.DENOMINATOR_WORDS)
 _NOT_COUNTED = frozenset((*rules.LITERATURE_WORDS, *rules.DENOMINATOR_WORDS))
 _LESION = re.compile(r"\b(?:" + "|".join(rules.LESION_WORDS) + r")", re.I)

@@ -313,6 +313,9 @@ def test_levels_of_spondylosis_are_not_the_lesions() -> None:
         ("We reviewed 14 patients with histologically or clinically confirmed spinal tumoral "
          "calcinosis. Enhancement was present in seven of the nine patients given contrast.", 14),
         ("CT showed calcific deposits in 19 patients (20%), 15 of whom had limited disease.", 19),
+        ("Of 212 patients who had spinal CT, seven (3%) had calcific deposits at the facets.", 7),
+        ("Among 150 dialysis patients screened, calcinosis was detected in six.", 6),
+        ("Of 90 patients with tumoral calcinosis, 12 had a recurrence; four had pain.", 90),
     ],
 )  # fmt: skip
 def test_the_count_with_the_lesion_is_read_through_asides_and_long_qualifiers(
@@ -394,3 +397,62 @@ def test_familial_tumoral_calcinosis_names_the_lesion_too() -> None:
     assert ("lesion", "lesion/tumoral-calcinosis", "present") in patient
     assert ("associated", "condition/familial-tumoral-calcinosis", "present") in patient
     assert ("lesion", "lesion/dystrophic-calcification", "present") not in patient
+
+
+_LOW_BOTH = {"t1-hypointense", "t2-hypointense", "t1-t2-identical-signal"}
+
+
+@pytest.mark.parametrize(
+    ("mri", "expected"),
+    [
+        ("MRI showed low T1 and T2 signal.", _LOW_BOTH),
+        ("MRI: a mass of low T1 and T2 signal with rim enhancement.", _LOW_BOTH),
+        ("MRI: high T2 signal and low T1 signal.", {"t2-hyperintense", "t1-hypointense"}),
+    ],
+)  # fmt: skip
+def test_a_signal_read_on_sequences_named_inside_it(mri: str, expected: set[str]) -> None:
+    found = read("A 39-year-old man had neck pain.", mri, title=TITLE)
+    findings = {c.split("/")[1] for r, c, _ in tuples(found) if r == "finding"}
+    assert {f for f in findings if "intense" in f or "identical" in f} == expected
+
+
+@pytest.mark.parametrize(
+    ("films", "polarity"),
+    [
+        ("Plain films did not show the mass; CT did.", "absent"),
+        ("The lesion was not visible on lumbar radiographs.", "absent"),
+        ("Old radiographs had already shown it.", "present"),
+        ("An X-ray showed a radiodense mass beside the L2 lamina.", "present"),
+    ],
+)
+def test_plain_films_that_showed_the_lesion_or_not(films: str, polarity: str) -> None:
+    found = read("A 70-year-old woman had back pain.", films, title=TITLE)
+    assert ("finding", "finding/radiograph-calcification", polarity) in tuples(found)
+
+
+def test_plain_films_that_showed_something_else_show_no_calcification() -> None:
+    found = read("A 70-year-old woman had back pain.", "Radiographs showed scoliosis.", title=TITLE)
+    assert "finding/radiograph-calcification" not in concepts(tuples(found))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "She was treated for several months as a case of disc herniation.",
+        "The calcified mass was first read as a meningioma.",
+        "MRI showed a dorsal mass radiologically consistent with a meningioma.",
+    ],
+)
+def test_what_a_lesion_was_taken_for_in_more_words(sentence: str) -> None:
+    found = read("A 58-year-old woman had back pain.", sentence, title=TITLE)
+    misdiagnoses = {c for r, c, _ in tuples(found) if r == "misdiagnosis"}
+    assert misdiagnoses & {"condition/disc-herniation", "condition/meningioma"}
+    assert not {c for r, c, _ in tuples(found) if r == "associated"} & misdiagnoses
+
+
+def test_a_diagnosis_never_considered_is_no_condition_of_the_patient() -> None:
+    found = read(
+        "A 58-year-old woman had back pain.", "Infection was never considered.", title=TITLE
+    )
+    assert ("associated", "condition/infection", "present") not in tuples(found)
+    assert ("misdiagnosis", "condition/infection", "present") not in tuples(found)

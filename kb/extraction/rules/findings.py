@@ -15,8 +15,21 @@ MODALITY_RADIOGRAPH = (
 # Words that, seen with CT or plain films, show calcification.
 CALCIFICATION_WORDS = (
     "calcified", "calcific", "calcification", "calcium", "radiopaque", "radio opaque",
-    "hyperdense", "hyperdensity", "mineralized", "mineralization",
+    "hyperdense", "hyperdensity", "mineralized", "mineralization", "radiodense", "radiodensity",
+    "radiopacity", "opacity", "opacities",
 )  # fmt: skip
+# Plain films that did or did not show the lesion show its calcification or not: "plain
+# radiographs did not show the deposit", "it was not apparent on plain films". A word that
+# sees, with a word for the lesion in its clause.
+SEEN_WORDS = (
+    "show", "shows", "showed", "shown", "visible", "apparent", "seen", "evident", "detected",
+    "demonstrated", "demonstrate", "depicted", "revealed", "reveal", "identified", "disclosed",
+)  # fmt: skip
+SEEN_OBJECTS = (
+    "lesion", "lesions", "deposit", "deposits", "mass", "masses", "it", "them", "abnormality",
+    "abnormalities", "calcification", "calcifications",
+)  # fmt: skip
+SEEN_REACH = 4
 # "Plain films showed calcific densities, which were confirmed on CT": a clause that refers back
 # to the calcification and confirms it on another modality shows it there too.
 CONFIRM_WORDS = (

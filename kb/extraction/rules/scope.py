@@ -22,7 +22,8 @@ NEGATION_POST = (
     "are absent", "was lacking", "were lacking", "is lacking", "did not recur",
     "not performed", "not undertaken", "not done", "not carried out", "not attempted",
     "not required", "not needed", "not necessary", "not indicated", "was withheld",
-    "were withheld", "was deferred",
+    "were withheld", "was deferred", "not considered", "never considered", "not suspected",
+    "never suspected", "not entertained", "never entertained",
 )  # fmt: skip
 # Look like negation, negate nothing.
 PSEUDO_NEGATION = (
@@ -108,6 +109,12 @@ MISDIAGNOSIS_PRE = (
     "considered suggestive of", "referred with the diagnosis of", "referred with a diagnosis of",
     "referred with suspected", "referred with a suspected", "referred as", "report suggested",
     "reports suggested", "previously been reported as", "previously reported as",
+    "read as", "misread as", "reported as", "radiologically consistent with",
+    "radiographically consistent with",
+    # "treated for months as disc herniation"
+    *(f"{verb} for {time} as" for verb in ("treated", "managed", "followed")
+      for time in ("months", "weeks", "years", "several months", "several weeks", "many months",
+                   "many years", "a year", "a month", "some time", "a long time")),
 )  # fmt: skip
 # A sentence that opens with one of these and a colon lists the differential: "Ddx: synovial
 # cyst, sequestrated disc, calcified meningioma."
@@ -138,6 +145,10 @@ MISDIAGNOSIS_POST = (
                          "raised", "entertained")),
     "were the main differential diagnoses", "were the differential diagnoses",
     "were the main differentials", "were the main differential", "were the differentials",
+    # A diagnosis never held is a misdiagnosis with polarity absent ("malignancy was never
+    # considered").
+    *(f"{verb} {neg} {participle}" for verb in ("was", "were") for neg in ("never", "not")
+      for participle in ("considered", "suspected", "entertained")),
 )  # fmt: skip
 # A diagnosis held before histology: "the favoured diagnosis was X", "X was the leading
 # preoperative diagnosis". Before the mention these open a misdiagnosis like the cues above;
