@@ -18,7 +18,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.10.0"
+EXTRACTOR = "tc-rules/1.11.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -61,6 +61,7 @@ class Candidate:
     assertion: Assertion
     generic: bool = False
     short_acronym: bool = False
+    taken_lesion: bool = False  # a kind of lesion the lesion was taken for ("mimicking TC")
 
 
 def section_label(category: str | None, label: str | None) -> str:
@@ -180,8 +181,17 @@ def _before(spans: Iterable[tuple[int, int]], s: Sentence, start: int, ids: list
 def negated(s: Sentence, start: int, end: int, pre: str, post: str, phrase: str) -> bool:
     """Tell whether cues of the given families deny tokens [start, end) of a sentence."""
     c, soft, toks = s.cues, s.soft, s.tokens
-    if _before(c.spans(pre), s, start, soft):
-        return True
+    for a, b in c.spans(pre):
+        if b <= start and soft[a] == soft[start]:
+            # "not yet" denies a phrase: "not yet requiring dialysis presented with back pain"
+            # denies the dialysis, not the pain.
+            if (
+                b < len(toks)
+                and toks[b].key == "yet"
+                and {t.key for t in toks[b + 1 : start]} & _END_VERBS
+            ):
+                continue
+            return True
     for a in _before(c.spans(phrase), s, start, soft):
         clause_start = a == 0 or soft[a - 1] != soft[a]
         between = {t.key for t in toks[a + 1 : start]}
@@ -276,8 +286,9 @@ def read_mention(s: Sentence, m: Mention, seen: dict[str, str]) -> Candidate | N
     )
     if absent and m.polarity is None and scheme == "condition" and s.cues.has("tests"):
         return None  # a test that excludes a diagnosis is not annotated
+    taken = scheme == "lesion" and misdx and len(m.concepts) == 1
     if scheme in ("condition", "lesion") and misdx:
-        if absent or (scheme == "lesion" and len(m.concepts) == 1):
+        if absent:
             return None
         role = "misdiagnosis"
     elif scheme == "condition" and s.scope == "patient" and _calcified(s.tokens, start):
@@ -305,7 +316,7 @@ def read_mention(s: Sentence, m: Mention, seen: dict[str, str]) -> Candidate | N
         assertion.mention.lower()
     )
     short = m.acronym and len(m.label) <= rules.SHORT_ACRONYM
-    return Candidate(assertion, generic=generic, short_acronym=short)
+    return Candidate(assertion, generic=generic, short_acronym=short, taken_lesion=taken)
 
 
 def _calcified(toks: Sequence[Token], start: int) -> bool:
@@ -401,7 +412,18 @@ def _anaphor(toks: Sequence[Token], m: Mention, seen: dict[str, str]) -> bool:
 
 
 def _lesions(found: list[Candidate]) -> list[Candidate]:
-    """Apply the lesion rules: plain calcification is a fallback; the topic lesion once."""
+    """Apply the lesion rules: plain calcification is a fallback; the topic lesion once.
+
+    A kind of lesion the lesion was taken for ("a pyrophosphate deposit mimicking tumoral
+    calcinosis") is a misdiagnosis when the article names the lesion as another kind; named
+    only so ("presumed tumoral calcinosis", "considered compatible with tumoral
+    calcinosis"), it is the lesion, hedged.
+    """
+    named = {c.assertion.concept for c in found if _is_lesion(c, "patient") and not c.generic}
+    if not named:
+        found = [
+            _as_lesion(c) if c.taken_lesion and c.assertion.scope == "patient" else c for c in found
+        ]
     patient = {c.assertion.concept for c in found if _is_lesion(c, "patient") and not c.generic}
     specific = patient & set(rules.SPECIFIC_LESIONS)
     kept = [c for c in found if not c.generic or (c.assertion.scope == "patient" and not specific)]
@@ -411,7 +433,16 @@ def _lesions(found: list[Candidate]) -> list[Candidate]:
             promoted = fallback.assertion.model_copy(update={"scope": "patient"})
             kept.append(Candidate(promoted))
     lesions = {c.assertion.concept for c in kept if _is_lesion(c, "patient")}
-    return [c for c in kept if not (_is_lesion(c, "background") and c.assertion.concept in lesions)]
+    return [
+        c
+        for c in kept
+        if not (_is_lesion(c, "background") or c.taken_lesion) or c.assertion.concept not in lesions
+    ]
+
+
+def _as_lesion(c: Candidate) -> Candidate:
+    lesion = c.assertion.model_copy(update={"role": "lesion", "certainty": "hedged"})
+    return replace(c, assertion=lesion, taken_lesion=False)
 
 
 def _is_lesion(c: Candidate, scope: str) -> bool:

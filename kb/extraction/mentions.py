@@ -25,6 +25,7 @@ _NOT_OBSERVED_AFTER = fold_all(rules.NOT_OBSERVED_AFTER)
 _MINOR_AFTER = fold_all(rules.MINOR_AFTER_SIGNAL)
 _NOT_LEVEL_BEFORE = fold_all(rules.NOT_LEVEL_BEFORE)
 _LEVEL_LINKS = fold_all(rules.LEVEL_LINKS)
+_SENSORY = fold_all(rules.SENSORY_WORDS)
 
 
 @dataclass
@@ -394,11 +395,15 @@ def _attached(level: LevelMention, mentions: Sequence[Match], s: Sentence) -> Ma
 
 
 def _other_process_before(toks: Sequence[Token], start: int) -> bool:
-    """Tell whether a level follows a word of another process: "a fracture of the T12 body"."""
+    """Tell whether a level is of another process: "a fracture of T12", "a sensory level at T8"."""
     i = start - 1
     while i >= 0 and toks[i].key in _LEVEL_LINKS:
         i -= 1
-    return i >= 0 and toks[i].key in _NOT_LEVEL_BEFORE
+    if i < 0:
+        return False
+    if toks[i].key in _NOT_LEVEL_BEFORE:
+        return True
+    return toks[i].key in ("level", "below") and i > 0 and toks[i - 1].key in _SENSORY
 
 
 def _level_mentions(s: Sentence, matches: Sequence[Match]) -> list[Mention]:

@@ -182,6 +182,11 @@ def _parenthetical(tokens: list[Token], i: int) -> bool:
     return "," in tokens[i].gap and "," in tokens[i + 1].gap
 
 
+def _adverb(tokens: list[Token], i: int) -> bool:
+    """Tell whether "yet" is an adverb ("not yet on dialysis", "as yet"), not a conjunction."""
+    return tokens[i].key == "yet" and tokens[i - 1].key in ("not", "as")
+
+
 def clause_ids(
     tokens: list[Token], words: frozenset[str], soft_words: frozenset[str], punctuation: str
 ) -> tuple[list[int], list[int]]:
@@ -199,7 +204,7 @@ def clause_ids(
         if i:
             gap = tok.gap
             if (gap != " " and not marks.isdisjoint(gap)) or (
-                tok.key in words and not _parenthetical(tokens, i)
+                tok.key in words and not _parenthetical(tokens, i) and not _adverb(tokens, i)
             ):
                 h += 1
                 s += 1

@@ -456,3 +456,67 @@ def test_a_diagnosis_never_considered_is_no_condition_of_the_patient() -> None:
     )
     assert ("associated", "condition/infection", "present") not in tuples(found)
     assert ("misdiagnosis", "condition/infection", "present") not in tuples(found)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "She had numbness below a sensory level at T10.",
+        "He reported hypoaesthesia below T11.",
+        "MRI showed paravertebral oedema extending from T9 to T12.",
+    ],
+)
+def test_a_sensory_level_or_oedema_gives_no_lesion_level(other: str) -> None:
+    found = read(
+        "A 55-year-old woman presented with paraparesis.",
+        other,
+        "CT showed a calcified mass at T7-T8.",
+        title="Thoracic tumoral calcinosis",
+    )
+    assert found.levels == ("T7", "T8")
+
+
+def test_not_yet_on_dialysis_denies_the_dialysis_and_nothing_after_it() -> None:
+    found = tuples(
+        read(
+            "A 60-year-old woman with renal failure not yet requiring dialysis presented with "
+            "back pain.",
+            "A man aged 70, not yet on haemodialysis, had neck pain.",
+            title=TITLE,
+        )
+    )
+    assert ("associated", "condition/hemodialysis", "absent") in found
+    assert ("associated", "condition/hemodialysis", "present") not in found
+    assert ("symptom", "symptom/back-pain", "present") in found
+
+
+def test_a_diagnosis_thought_the_most_likely_is_what_the_lesion_was_taken_for() -> None:
+    found = read(
+        "A 47-year-old man had back pain.",
+        "A schwannoma was thought to be the most likely diagnosis.",
+        title=TITLE,
+    )
+    assert ("misdiagnosis", "condition/nerve-sheath-tumor", "present") in tuples(found)
+
+
+def test_tumoral_calcinosis_is_what_a_crystal_deposit_was_taken_for() -> None:
+    found = tuples(
+        read(
+            "A 74-year-old woman had neck pain; CT showed a calcified mass behind C4.",
+            title="Hydroxyapatite deposition of the cervical spine mimicking tumoral calcinosis",
+        )
+    )
+    assert ("misdiagnosis", "lesion/tumoral-calcinosis", "present") in found
+    assert ("lesion", "lesion/hydroxyapatite-deposition", "present") in found
+    assert ("lesion", "lesion/tumoral-calcinosis", "present") not in found
+
+
+def test_a_lesion_named_only_as_presumed_is_the_lesion() -> None:
+    found = tuples(
+        read(
+            "A 49-year-old woman on dialysis had a calcified mass beside T12.",
+            title="Regression of presumed tumoral calcinosis with medical treatment",
+        )
+    )
+    assert ("lesion", "lesion/tumoral-calcinosis", "present") in found
+    assert ("misdiagnosis", "lesion/tumoral-calcinosis", "present") not in found

@@ -124,8 +124,16 @@ NOT_LEVEL_AFTER = (
     "fractured", "collapse",
 )  # fmt: skip
 # Nor is a level of another process named just before it: "an old fracture of T12".
-NOT_LEVEL_BEFORE = ("fracture", "fractured", "collapse", "collapsed", "wedging", "wedged")
-LEVEL_LINKS = ("of", "the", "at", "in", "from", "involving")
+NOT_LEVEL_BEFORE = (
+    "fracture", "fractured", "collapse", "collapsed", "wedging", "wedged", "oedema", "edema",
+)  # fmt: skip
+LEVEL_LINKS = ("of", "the", "at", "in", "from", "involving", "extending", "spanning")
+# Nor is a sensory level, the cord's and not the lesion's: "a sensory level at T8", "numbness
+# below T10". One of these before "level" or "below" says so.
+SENSORY_WORDS = (
+    "sensory", "sensation", "numbness", "hypoesthesia", "hypoaesthesia", "hypesthesia",
+    "anesthesia", "paresthesia", "loss",
+)  # fmt: skip
 VERTEBRAL_BODY = "site/vertebral-body"
 BODY_WORDS = ("body", "bodies")
 # A level gives its region (extraction.md): C5 gives the cervical spine.

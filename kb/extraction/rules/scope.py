@@ -145,6 +145,10 @@ MISDIAGNOSIS_POST = (
                          "raised", "entertained")),
     "were the main differential diagnoses", "were the differential diagnoses",
     "were the main differentials", "were the main differential", "were the differentials",
+    # "A ganglion cyst was thought to be the most likely diagnosis", "... was considered likely"
+    *(f"{verb} {held} {likely}" for verb in ("was", "were")
+      for held in ("thought to be", "considered", "thought")
+      for likely in ("likely", "most likely", "the most likely", "the likeliest")),
     # A diagnosis never held is a misdiagnosis with polarity absent ("malignancy was never
     # considered").
     *(f"{verb} {neg} {participle}" for verb in ("was", "were") for neg in ("never", "not")
