@@ -46,6 +46,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "review": rules.DESIGN_REVIEW,
     "own": rules.OWN_PATIENTS,
     "present": rules.PRESENT_MARKERS,
+    "general": rules.GENERAL_ADVERBS,
+    "other_report": rules.OTHER_REPORT,
     "signal": (*rules.SIGNAL_WORDS, *rules.SIGNAL_ADJECTIVES),
     "sequence": tuple(rules.SEQUENCES),
     "tests": rules.EXCLUDING_TESTS,

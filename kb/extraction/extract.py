@@ -18,7 +18,7 @@ from kb.extraction.text import Token, clause_ids, fold_all, split_sentences, tok
 from kb.models import Article, Assertion, Extraction
 from kb.vocabulary import get_concepts
 
-EXTRACTOR = "tc-rules/1.11.0"
+EXTRACTOR = "tc-rules/1.12.0"
 
 _ROLE_OF_SCHEME = {
     "lesion": "lesion",
@@ -31,6 +31,7 @@ _ROLE_OF_SCHEME = {
 }
 _CLAUSE_WORDS = fold_all(rules.CLAUSE_WORDS)
 _SOFT_WORDS = fold_all(rules.SOFT_CLAUSE_WORDS)
+_PRESENT_VERBS = fold_all(rules.PRESENT_VERBS)
 _END_VERBS = fold_all(rules.PHRASE_END_VERBS)
 _PHRASE_REACH = 8
 _CALCIFIED = fold_all(rules.CALCIFIED_MODIFIERS)
@@ -306,7 +307,7 @@ def read_mention(s: Sentence, m: Mention, seen: dict[str, str]) -> Candidate | N
         concept=concept,
         polarity="absent" if absent else "present",
         certainty="hedged" if hedged(s, start) else "asserted",
-        scope=s.scope,
+        scope="background" if s.scope == "patient" and _said_in_general(s, start) else s.scope,
         section=s.section,
         sentence=s.text,
         start=s.tokens[start].start,
@@ -317,6 +318,28 @@ def read_mention(s: Sentence, m: Mention, seen: dict[str, str]) -> Candidate | N
     )
     short = m.acronym and len(m.label) <= rules.SHORT_ACRONYM
     return Candidate(assertion, generic=generic, short_acronym=short, taken_lesion=taken)
+
+
+def _said_in_general(s: Sentence, start: int) -> bool:
+    """Tell whether a clause of a sentence about the patient is about others.
+
+    "Such deposits are usually linked to hyperphosphataemia in dialysis patients, but this
+    patient's phosphate was normal": the first clause, in the present tense with "usually"
+    and no word for the patient, is general knowledge. "We read with interest the recent
+    report of tumoral calcinosis in a patient on dialysis, and we describe ...": the first is
+    another article's patient.
+    """
+    if len(set(s.soft)) < 2:
+        return False
+
+    def inside(family: str, ids: list[int]) -> bool:
+        return any(ids[a] == ids[start] for a, _ in s.cues.spans(family))
+
+    if inside("other_report", s.soft):
+        return True
+    clause = s.hard[start]
+    present = any(s.hard[i] == clause and t.key in _PRESENT_VERBS for i, t in enumerate(s.tokens))
+    return present and inside("general", s.hard) and not inside("anaphora", s.hard)
 
 
 def _calcified(toks: Sequence[Token], start: int) -> bool:

@@ -394,6 +394,11 @@ def _attached(level: LevelMention, mentions: Sequence[Match], s: Sentence) -> Ma
     return before[-1] if before else None
 
 
+def _tells_taken(s: Sentence) -> bool:
+    """Tell whether a sentence has a cue of what the lesion was taken for."""
+    return any(s.cues.has(family) for family in ("mis_pre", "mis_post", "tentative"))
+
+
 def _other_process_before(toks: Sequence[Token], start: int) -> bool:
     """Tell whether a level is of another process: "a fracture of T12", "a sensory level at T8"."""
     i = start - 1
@@ -418,6 +423,8 @@ def _level_mentions(s: Sentence, matches: Sequence[Match]) -> list[Mention]:
         m = _attached(level, matches, s)
         if m is not None:
             if not m.concepts or any(c in rules.NON_LESION_LEVEL_CONCEPTS for c in m.concepts):
+                continue
+            if set(m.concepts) & set(rules.OTHER_UNLESS_TAKEN) and not _tells_taken(s):
                 continue
             if concepts[m.concepts[0]].scheme == "procedure":
                 continue

@@ -520,3 +520,31 @@ def test_a_lesion_named_only_as_presumed_is_the_lesion() -> None:
     )
     assert ("lesion", "lesion/tumoral-calcinosis", "present") in found
     assert ("misdiagnosis", "lesion/tumoral-calcinosis", "present") not in found
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        "Her late mother had been on haemodialysis for many years.",
+        "Such masses are typically seen in patients on dialysis, whereas she had normal renal "
+        "function.",
+        "We read with interest the recent report of lumbar tumoral calcinosis in a man on "
+        "haemodialysis, and we describe a similar deposit in a woman with scleroderma.",
+    ],
+)
+def test_dialysis_of_other_people_in_a_sentence_about_the_patient(others: str) -> None:
+    found = read("A 52-year-old woman had back pain.", others, title=TITLE)
+    assert ("associated", "condition/hemodialysis", "present") not in tuples(found)
+
+
+def test_a_disc_herniation_level_is_the_lesions_only_when_the_lesion_was_taken_for_one() -> None:
+    beside = read(
+        "A 50-year-old woman had neck pain and a C6 radiculopathy from a C5-C6 disc herniation.",
+        "CT showed a calcified mass at C1-C2.",
+        title="Tumoral calcinosis of the cervical spine",
+    )
+    taken = read(
+        "A 50-year-old woman had back pain; an L4-L5 disc herniation was suspected.",
+        title="Tumoral calcinosis of the lumbar spine",
+    )
+    assert (beside.levels, taken.levels) == (("C1", "C2"), ("L4", "L5"))

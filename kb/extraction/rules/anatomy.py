@@ -103,6 +103,10 @@ NON_LESION_LEVEL_CONCEPTS = (
     "condition/vertebral-fracture", "condition/prior-spinal-surgery", "condition/disc-degeneration",
     "condition/degenerative-spine-disease", "condition/spondylolisthesis", "condition/spondylosis",
 )  # fmt: skip
+# So do levels beside these, unless the sentence tells what the lesion was taken for: "a C5-C6
+# disc herniation seen on an earlier scan" is another process, "an L4-L5 disc herniation was
+# suspected" the lesion taken for one.
+OTHER_UNLESS_TAKEN = ("condition/disc-herniation",)
 # A lesion "separate from the laminae" does not lie there: what follows is no site of it.
 SEPARATE_FROM = (
     "separate from", "separated from", "distinct from", "not attached to", "unattached to",
@@ -179,7 +183,8 @@ KIN = (
 KIN_PHRASES = (
     *(f"{owner} {kin}" for owner in ("his", "her", "whose", "their", "patient") for kin in KIN),
     *(f"{owner} {age} {kin}" for owner in ("his", "her", "whose", "their", "patient", "an", "a")
-      for age in ("older", "younger", "elder", "twin") for kin in KIN),
+      for age in ("older", "younger", "elder", "twin", "late", "deceased", "eldest", "youngest")
+      for kin in KIN),
     "family history of", "family member",
     # Controls are other people too: "40 age-matched controls with rheumatoid arthritis".
     "controls with", "control subjects with", "controls who", "other patients", "other patient",

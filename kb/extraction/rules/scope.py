@@ -257,6 +257,18 @@ PRESENT_MARKERS = (
     "is", "are", "can", "cannot", "may", "might", "should", "must", "usually", "typically",
     "often", "commonly", "generally", "frequently", "rarely", "seldom", "tend", "tends",
 )  # fmt: skip
+# In a sentence about the patient, a clause in the present tense with one of these says what
+# is usual, not what the patient had: "such deposits are usually linked to hyperphosphataemia
+# in dialysis patients, but this patient's phosphate was normal".
+GENERAL_ADVERBS = ("usually", "typically", "commonly", "generally", "frequently", "classically")
+PRESENT_VERBS = ("is", "are")
+# A clause about another article's patient, in a sentence about the article's own (a letter):
+# "we read with interest the recent report of tumoral calcinosis in a patient on dialysis, and
+# we describe ...".
+OTHER_REPORT = (
+    "read with interest", "the recent report", "a recent report", "the report of",
+    "the report by", "recently reported", "recently described", "the case reported by",
+)  # fmt: skip
 PAST_VERBS = (
     "was", "were", "had", "did", "showed", "revealed", "demonstrated", "underwent", "presented",
     "developed", "received", "experienced", "suffered", "complained", "recovered", "improved",
