@@ -6,7 +6,7 @@ again. Two cases of different articles are flagged when all of these hold:
 - the same sex, both given;
 - the same age within a year, allowing for the time between the two articles (a patient
   of 50 in a 2010 report may be 52 in a 2012 series);
-- the same level of the lesion (or, when one of them gives no level, the same site);
+- the same level of the lesion (or, when one of them gives no level, the same site or region);
 - publication years at most ``MAX_YEARS`` apart;
 - a shared author (family name and first initial) or a shared affiliation (its
   institution's words).
@@ -151,13 +151,15 @@ def _alike(a: CaseFeatures, b: CaseFeatures) -> list[str]:
     levels, sites = sorted(a.levels & b.levels), sorted(a.sites & b.sites)
     if a.levels and b.levels and not levels:
         return []  # both levels told, and none shared: two lesions
-    if years > MAX_YEARS or not aged or not (levels or sites):
+    regions = [] if levels else sorted(a.regions & b.regions)  # a level gives its region
+    if years > MAX_YEARS or not aged or not (levels or sites or regions):
         return []
     reasons = [f"same sex ({a.sex})", f"ages {a.age} and {b.age} within a year"]
     if levels:
         reasons.append(f"same level ({', '.join(levels)})")
-    if sites:
-        reasons.append(f"same site ({', '.join(s.split('/')[-1] for s in sites)})")
+    for kind, shared in (("site", sites), ("region", regions)):
+        if shared:
+            reasons.append(f"same {kind} ({', '.join(s.split('/')[-1] for s in shared)})")
     low, high = sorted((a.year, b.year))
     reasons.append(f"published {years} year(s) apart ({low}, {high})")
     return reasons

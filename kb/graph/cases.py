@@ -19,6 +19,8 @@ from kb.graph.terms import RDF_TYPE, QuadSet, integer, tc
 from kb.models import Article, Assertion, Case, Extraction
 from kb.vocabulary import region_of
 
+# The concepts that name a region of the spine, not a site of the lesion.
+REGION = "region/"
 # Cases per article stay below this, so a case key is its article's listing key and number.
 CASE_SPAN = 1000
 
@@ -77,7 +79,9 @@ def _lesion(g: QuadSet, node: NamedNode, case: Case, mine: Iterable[Assertion]) 
     for a in mine:
         g.add(node, tc("caseClaim"), iris.claim_iri(a.claim_key))
         if a.role == "site" and a.polarity == "present":
-            g.add(node, tc("site"), iris.concept_iri(a.concept))
+            # A region named in words ("the lumbar spine") is a region, as a level's is.
+            where = "region" if a.concept.startswith(REGION) else "site"
+            g.add(node, tc(where), iris.concept_iri(a.concept))
     g.text(node, tc("laterality"), case.laterality)
 
 

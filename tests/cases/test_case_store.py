@@ -95,6 +95,15 @@ def test_the_case_table_gives_lists_as_arrays_and_filters(registry: Registry) ->
     assert len(paged.rows) == 5 and paged.total == len(_cases(registry))
 
 
+def test_a_region_named_in_words_is_a_region_of_the_case_not_a_site(registry: Registry) -> None:
+    rows = _cases(registry)
+    assert all(not set(r["regions"]) & set(r["sites"]) for r in rows)  # type: ignore[arg-type]
+    named = [r for r in rows if r["regions"] and not r["levels"]]
+    assert named  # regions told without a level (94000012: "cervical" patients)
+    cervical = {r["case"] for r in _cases(registry, region="region/cervical")}
+    assert {r["case"] for r in named if "cervical spine" in r["regions"]} <= cervical  # type: ignore[operator]
+
+
 def test_the_same_patient_published_twice_is_flagged_on_both_cases(registry: Registry) -> None:
     rows = {r["case"]: r for r in _cases(registry)}
     assert rows["77000002-1"]["possible_duplicates"] == ["77000003-1"]
