@@ -56,11 +56,12 @@ def write_answer(
     """
     assert options.writing is not None
     result = run()
-    if options.bounded and isinstance(result, ox.QuerySolutions):
-        whole = _write_whole(result, options.writing, options.max_bytes)
+    whole_format = _WHOLE.get(options.writing.media_type) if options.bounded else None
+    if whole_format is not None and isinstance(result, ox.QuerySolutions):
+        whole = _write_whole(result, whole_format, options.max_bytes)
         if whole is not None:
             return whole
-        result = run()
+        result = run()  # past the byte cap: asked again, to be cut row by row
     return write_result(result, options.writing, options.limit, options.max_bytes, cancel)
 
 
@@ -89,12 +90,9 @@ class _Capped(io.BytesIO):
 
 
 def _write_whole(
-    result: ox.QuerySolutions, writing: Writing, max_bytes: int | None
+    result: ox.QuerySolutions, results_format: ox.QueryResultsFormat, max_bytes: int | None
 ) -> Written | None:
-    """The engine's own writing of the solutions, or None past ``max_bytes`` or the format."""
-    results_format = _WHOLE.get(writing.media_type)
-    if results_format is None:
-        return None
+    """The engine's own writing of the solutions, or None if it would pass ``max_bytes``."""
     out = _Capped(max_bytes)
     try:
         result.serialize(out, format=results_format)
