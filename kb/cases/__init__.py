@@ -8,18 +8,17 @@ patient published twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import cache
 from typing import Any
 
 import pyoxigraph as ox
 
 from kb.cases.record import case_record
-from kb.cases.similar import SELECTABLE, CaseFeatures, CaseIndex
+from kb.cases.similar import SELECTABLE, CaseFeatures, CaseIndex, concept_labels
 from kb.errors import ParameterError
 from kb.iris import case_from_id, concept_id
 from kb.query.named import RawValue, Value
 from kb.query.registry import Page, Registry, Table, bind_params, to_value
-from kb.vocabulary import VERTEBRAE, get_concepts
+from kb.vocabulary import VERTEBRAE
 
 __all__ = ["SORTS", "TABLE_COLUMNS", "case_table", "get_case", "index_filters", "parse_case_id"]
 
@@ -92,7 +91,7 @@ def table_row(c: CaseFeatures) -> dict[str, Value]:
     Lists are sorted as the query's are (``split_list``): levels from the skull down, what the
     case was taken for by rank, the others by label; a concept without a label is left out.
     """
-    labels = _labels()
+    labels = concept_labels()
 
     def named(concepts: Iterable[str]) -> list[str]:
         return sorted({labels[x] for x in concepts if x in labels})
@@ -127,11 +126,6 @@ def table_row(c: CaseFeatures) -> dict[str, Value]:
 
 # A level's rank in the query's list (C1 and a level it does not know rank alike, first).
 _LEVEL_RANK = {v: i for i, v in enumerate(VERTEBRAE)}
-
-
-@cache
-def _labels() -> dict[str, str]:
-    return {cid: concept.pref_label for cid, concept in get_concepts().items()}
 
 
 def index_filters(registry: Registry, params: Mapping[str, RawValue]) -> dict[str, object]:

@@ -21,7 +21,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from kb.iris import case_id, concept_id
@@ -397,13 +397,18 @@ def build_index(registry: Registry) -> CaseIndex:
     return index
 
 
+@cache
+def concept_labels() -> dict[str, str]:
+    """Each concept's preferred label, as the case table shows it."""
+    return {cid: concept.pref_label for cid, concept in get_concepts().items()}
+
+
 def ranked_rows(ranking: Sequence[Ranked]) -> list[dict[str, Value]]:
     """The ranking as table rows: labels, not ids, and lists as arrays."""
-    concepts = get_concepts()
+    labels = concept_labels()
 
     def label(cid: str) -> str:
-        known = concepts.get(cid)
-        return known.pref_label if known else cid
+        return labels.get(cid, cid)
 
     return [
         {
