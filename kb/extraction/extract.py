@@ -180,19 +180,15 @@ def _before(spans: Iterable[tuple[int, int]], s: Sentence, start: int, ids: list
 
 
 def negated(s: Sentence, start: int, end: int, pre: str, post: str, phrase: str) -> bool:
-    """Tell whether cues of the given families deny tokens [start, end) of a sentence."""
+    """Tell whether cues of the given families deny tokens [start, end) of a sentence.
+
+    Where a phrase cue starts at the same word as a clause cue ("not yet" and "not"), the
+    longer one is read: the phrase.
+    """
     c, soft, toks = s.cues, s.soft, s.tokens
-    for a, b in c.spans(pre):
-        if b <= start and soft[a] == soft[start]:
-            # "not yet" denies a phrase: "not yet requiring dialysis presented with back pain"
-            # denies the dialysis, not the pain.
-            if (
-                b < len(toks)
-                and toks[b].key == "yet"
-                and {t.key for t in toks[b + 1 : start]} & _END_VERBS
-            ):
-                continue
-            return True
+    phrases = {a for a, _ in c.spans(phrase)}
+    if any(a not in phrases for a in _before(c.spans(pre), s, start, soft)):
+        return True
     for a in _before(c.spans(phrase), s, start, soft):
         clause_start = a == 0 or soft[a - 1] != soft[a]
         between = {t.key for t in toks[a + 1 : start]}

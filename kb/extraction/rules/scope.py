@@ -14,6 +14,7 @@ NEGATION_CLAUSE = (
 NEGATION_PHRASE = (
     "no", "without", "absence of", "absent", "free of", "free from", "lack of", "lacking",
     "lacked", "lacks", "devoid of", "prevent", "prevents", "prevented", "preventing",
+    "not yet",  # "not yet requiring dialysis presented with back pain" denies the dialysis only
 )  # fmt: skip
 # A cue after what it negates: "obvious enhancement was not seen".
 NEGATION_POST = (
