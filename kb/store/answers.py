@@ -38,10 +38,14 @@ WITH_PREFIXES = frozenset({"text/turtle", "application/rdf+xml"})
 
 @dataclass(frozen=True)
 class Written:
-    """An answer written out: its bytes, the rows or triples in it, and whether it was cut."""
+    """An answer written out: its bytes, whether it was cut, and the rows or triples in it.
+
+    ``size`` is None where the engine wrote the answer (``write_answer``): counting its rows
+    would mean reading it back.
+    """
 
     data: bytes
-    size: int = 0
+    size: int | None = 0
     truncated: bool = False
 
 
@@ -98,12 +102,7 @@ def _write_whole(
         result.serialize(out, format=results_format)
     except _Full:
         return None
-    data = out.getvalue()
-    if results_format == ox.QueryResultsFormat.XML:
-        rows = data.count(b"<result>")  # inside text a "<" is always escaped
-    else:
-        rows = len(json.loads(data)["results"]["bindings"])
-    return Written(data, rows)
+    return Written(out.getvalue(), None)
 
 
 def write_result(

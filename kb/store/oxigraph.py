@@ -22,7 +22,7 @@ from kb.store.base import (
     replace_description_update,
     split_shared,
 )
-from kb.store.pool import ReaderPool
+from kb.store.pool import Busy, ReaderPool
 from kb.store.sparql import syntax_message
 
 #: Quads written (about) between two flushes of the memtables. RocksDB keeps a write-ahead
@@ -184,6 +184,16 @@ class OxigraphStore(BaseStore):
             raise QueryError(syntax_message(str(exc))) from exc
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"query failed: {exc}") from exc
+
+    async def run_query_now(self, sparql: str, options: QueryOptions) -> object:
+        """``run_query`` awaited on the event loop, if a query worker is ready now; else ``Busy``.
+
+        Nothing runs here: without workers, or with none idle, the caller runs ``run_query``
+        in a thread.
+        """
+        if self._readers is None:
+            raise Busy
+        return await self._readers.query_now(sparql, self.generation, options)
 
     def graph_names(self) -> set[Graph]:
         """Every named graph in the store."""
