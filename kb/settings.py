@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     query_workers: int = Field(
         4, ge=1, description="Queries the server runs at once; more wait (KB_QUERY_WORKERS)."
     )
+    access_log: bool = Field(
+        False,
+        description="Log a line per request (KB_ACCESS_LOG). Off by default: a proxy in front "
+        "usually keeps one, and writing it costs about 5% of a short query's answer.",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
     admin_token: SecretStr | None = Field(None, description="Bearer token of the admin endpoints.")
     curators: tuple[CuratorToken, ...] = Field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -40,8 +41,9 @@ def create_app(
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
     from kb.api.middleware import AnswerCache, BodyLimit, HeadAsGet, SlashRedirect
-    from kb.api.routes import admin, articles, cases, concepts, curation, graph, health, sparql
+    from kb.api.routes import admin, articles, cases, concepts, curation, graph, health
     from kb.api.routes import queries as queries_routes
+    from kb.api.routes.sparql import OPENAPI, PATH, SparqlEndpoint
     from kb.cases.similar import CaseIndexHolder
 
     pooled = isinstance(store, OxigraphStore) and store.path is not None and not store.read_only
@@ -91,6 +93,10 @@ def create_app(
     app.state.runner = runner
     app.state.cases = CaseIndexHolder(registry)
     install_problem_handlers(app)
+    # Innermost, so that every limit and HEAD applies to it as to the routes behind it.
+    app.add_middleware(
+        SparqlEndpoint, store=store, settings=settings, runner=runner, pages=pages is not None
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, pause=settings.body_timeout)
     # Answers that depend only on the data, kept until the next write.
     app.add_middleware(
@@ -106,11 +112,8 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
         )
-    # The pages, then the SPARQL endpoint: a request is matched against the routes in order, and
-    # the endpoint's answers, unlike the others, are never kept (``AnswerCache``).
     if pages is not None:
-        app.include_router(pages)
-    app.include_router(sparql.router)
+        app.include_router(pages)  # matched first: a page route takes only a browser's request
     app.include_router(health.router)
     app.include_router(queries_routes.router)
     app.include_router(queries_routes.query_router(app.state.registry))
@@ -121,4 +124,12 @@ def create_app(
     app.include_router(curation.router)
     app.include_router(admin.router)
     app.include_router(admin.public)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = FastAPI.openapi(app)
+            app.openapi_schema["paths"][PATH] = OPENAPI  # the endpoint is no route
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

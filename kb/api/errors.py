@@ -59,6 +59,11 @@ def problem_response(
 async def _kb_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, KBError):
         raise exc  # not a KBError: the catch-all below answers
+    return problem_for(request, exc)
+
+
+def problem_for(request: Request, exc: KBError) -> JSONResponse:
+    """The problem document of an error the knowledge base reports on purpose."""
     if exc.http_status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc)
     parameter = exc.name if isinstance(exc, ParameterError) else None

@@ -47,7 +47,8 @@ class BodyLimit:
         async def limited() -> Message:
             nonlocal seen, exceeded
             try:
-                message = await asyncio.wait_for(receive(), self.pause)
+                async with asyncio.timeout(self.pause):  # no task, unlike wait_for
+                    message = await receive()
             except TimeoutError:
                 raise TooSlowError(
                     f"the request body paused for more than {self.pause:g} s (KB_BODY_TIMEOUT)"

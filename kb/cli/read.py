@@ -207,7 +207,7 @@ def sparql_command(settings: Settings, query: str, fmt: str | None) -> None:
     answer stops at KB_ROW_CAP rows (said on stderr).
     """
     from kb.errors import QueryError, ReadOnlyError
-    from kb.query.protocol import respond
+    from kb.query.protocol import Asked, respond
 
     if query.startswith("@"):
         try:
@@ -216,9 +216,8 @@ def sparql_command(settings: Settings, query: str, fmt: str | None) -> None:
             raise click.BadParameter(f"cannot read {query[1:]}: {exc}", param_hint="QUERY") from exc
     with opened_store(settings, reading=True, readers=1) as store:
         try:
-            answer, _ = respond(
-                store, query, fmt=fmt, row_cap=settings.row_cap, byte_cap=settings.answer_bytes
-            )
+            asked = Asked(query, row_cap=settings.row_cap, byte_cap=settings.answer_bytes, fmt=fmt)
+            answer, _ = respond(store, asked)
         except (QueryError, ReadOnlyError) as exc:
             raise click.UsageError(str(exc)) from exc
     click.echo(answer.data.decode("utf-8"), nl=not answer.data.endswith(b"\n"))

@@ -33,4 +33,11 @@ def serve_command(settings: Settings, host: str, port: int) -> None:
         with announce_server(settings.home, f"http://{local}:{port}"):
             raise_file_limit()  # a service default of 1,024 is soon spent by slow clients
             options = uvicorn_options(settings.header_timeout, keep_alive=5)
-            uvicorn.run(app, host=host, port=port, log_level="info", **options)
+            uvicorn.run(
+                app,
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=settings.access_log,
+                **options,
+            )

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
@@ -29,6 +30,7 @@ from kb.iris import problem_iri
 from kb.store import OxigraphStore, Store
 from kb.store.answers import Written, write_result
 from kb.store.base import QueryOptions, Writing
+from kb.store.pool import Busy
 from kb.store.sparql import outer_limit, sparql_words
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
@@ -238,50 +240,74 @@ def choose_format(
 # --- running ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Asked:
+    """One protocol request: the query, its dataset, the format asked for, and the caps.
+
+    ``fmt`` is the ``format`` parameter's values, ``accept`` the Accept header; at most
+    ``row_cap`` rows (or triples) weighing about ``byte_cap`` bytes are written. Relative IRIs
+    resolve against ``base_iri`` (the endpoint's URL, for the HTTP route).
+    """
+
+    text: str
+    row_cap: int
+    byte_cap: int | None = None
+    dataset: Dataset = Dataset()
+    fmt: str | Sequence[str] | None = None
+    accept: str | None = None
+    base_iri: str | None = None
+
+
 def evaluate(
     store: Store,
     vetted: Vetted,
     fmt: Format,
-    *,
-    dataset: Dataset | None = None,
-    row_cap: int,
-    byte_cap: int | None = None,
-    base_iri: str | None = None,
+    asked: Asked,
     cancel: threading.Event | None = None,
 ) -> Written:
-    """Run a vetted query and write its answer in ``fmt``: at most ``row_cap`` rows or triples.
+    """Run a vetted query and write its answer in ``fmt``, within the caps ``asked`` gives.
 
-    ``byte_cap`` bounds what they weigh (``kb.store.base.term_bytes``) the same way: the
-    answer stops before the row that would pass it, and says it was cut
+    The answer stops before the row that would pass a cap, and says it was cut
     (``kb.store.answers``). A store on disk with query workers has the worker write the
     answer, so the bytes it sends are the bytes the client gets.
 
     With no dataset given, the query sees the union of the named graphs (unless it names its
     own with FROM); a protocol dataset overrides the query's own, as the protocol says.
-    Relative IRIs resolve against ``base_iri`` (the endpoint's URL, for the HTTP route).
     """
-    writing = Writing(fmt.media_type, mark=TRUNCATED)
-    dataset = dataset or Dataset()
-    try:
+    with _failures_as_query_errors():
         if not isinstance(store, OxigraphStore):
-            if dataset:
+            if asked.dataset:
                 raise QueryError("default-graph-uri and named-graph-uri need the embedded store")
-            return write_result(store.query(vetted.text), writing, row_cap, byte_cap, cancel)
-        options = QueryOptions(
-            base_iri=base_iri,
-            default_graph=[_graph(g) for g in dataset.default_graphs] if dataset else None,
-            named_graphs=[_graph(g) for g in dataset.named_graphs] if dataset else None,
-            union=not vetted.has_dataset,
-            limit=row_cap,
-            max_bytes=byte_cap,
-            writing=writing,
-            bounded=vetted.limit is not None and vetted.limit <= row_cap,
-        )
-        written = store.run_query(vetted.text, options, cancel)
-    except (StoreError, OSError, SyntaxError) as exc:  # a time limit is a QueryError already
-        raise QueryError(f"the query failed: {exc}") from exc
+            writing = Writing(fmt.media_type, mark=TRUNCATED)
+            result = store.query(vetted.text)
+            return write_result(result, writing, asked.row_cap, asked.byte_cap, cancel)
+        written = store.run_query(vetted.text, _options(vetted, fmt, asked), cancel)
     assert isinstance(written, Written)
     return written
+
+
+def _options(vetted: Vetted, fmt: Format, asked: Asked) -> QueryOptions:
+    """How the embedded store runs a vetted query and writes its answer."""
+    dataset = asked.dataset
+    return QueryOptions(
+        base_iri=asked.base_iri,
+        default_graph=[_graph(g) for g in dataset.default_graphs] if dataset else None,
+        named_graphs=[_graph(g) for g in dataset.named_graphs] if dataset else None,
+        union=not vetted.has_dataset,
+        limit=asked.row_cap,
+        max_bytes=asked.byte_cap,
+        writing=Writing(fmt.media_type, mark=TRUNCATED),
+        bounded=vetted.limit is not None and vetted.limit <= asked.row_cap,
+    )
+
+
+@contextmanager
+def _failures_as_query_errors() -> Iterator[None]:
+    """A store's failure to run a query is the query's (a time limit is a QueryError already)."""
+    try:
+        yield
+    except (StoreError, OSError, SyntaxError) as exc:
+        raise QueryError(f"the query failed: {exc}") from exc
 
 
 def _graph(iri: str) -> ox.NamedNode:
@@ -296,32 +322,53 @@ def _graph(iri: str) -> ox.NamedNode:
 TRUNCATED = problem_iri("truncated").value
 
 
+def vet_and_choose(asked: Asked) -> tuple[Vetted, Format]:
+    """Vet the query, and choose the format its answer is written in."""
+    vetted = vet_query(asked.text)
+    return vetted, choose_format(OFFERS[vetted.form], asked.fmt, asked.accept, f"a {vetted.form}")
+
+
 def respond(
-    store: Store,
-    text: str,
-    *,
-    dataset: Dataset | None = None,
-    fmt: str | Sequence[str] | None = None,
-    accept: str | None = None,
-    row_cap: int,
-    byte_cap: int | None = None,
-    base_iri: str | None = None,
-    cancel: threading.Event | None = None,
+    store: Store, asked: Asked, cancel: threading.Event | None = None
 ) -> tuple[Written, Format]:
     """Vet, run and write one protocol request: the answer written out, and its format."""
-    vetted = vet_query(text)
-    chosen = choose_format(OFFERS[vetted.form], fmt, accept, f"a {vetted.form}")
-    written = evaluate(
-        store,
-        vetted,
-        chosen,
-        dataset=dataset,
-        row_cap=row_cap,
-        byte_cap=byte_cap,
-        base_iri=base_iri,
-        cancel=cancel,
-    )
-    return written, chosen
+    vetted, chosen = vet_and_choose(asked)
+    return evaluate(store, vetted, chosen, asked, cancel), chosen
+
+
+class InThread(Protocol):
+    """Runs work in a thread and waits a bounded time; ``cancel`` is set if it gives up."""
+
+    def __call__(
+        self, work: Callable[[], tuple[Written, Format]], *, cancel: threading.Event
+    ) -> Awaitable[tuple[Written, Format]]:
+        """Run ``work`` in a thread; past the time limit, set ``cancel`` and refuse."""
+
+
+#: Queries up to this long are vetted on the event loop (``respond_async``): a one-line query
+#: takes 16 µs, less than a hop to a thread and back, and the longest well under a millisecond.
+ON_THE_LOOP = 2_000  # characters
+
+
+async def respond_async(store: Store, asked: Asked, in_thread: InThread) -> tuple[Written, Format]:
+    """``respond``, awaited: without a thread when the query is short and a worker is ready.
+
+    On a store with query workers, such a query is vetted here and its worker awaited on the
+    event loop (``ReaderPool.query_now``), within the same time limit. Anything else is
+    ``respond`` run by ``in_thread``, which bounds the wait.
+    """
+    if len(asked.text) <= ON_THE_LOOP and isinstance(store, OxigraphStore):
+        vetted, chosen = vet_and_choose(asked)
+        try:
+            with _failures_as_query_errors():
+                written = await store.run_query_now(vetted.text, _options(vetted, chosen, asked))
+        except Busy:
+            pass
+        else:
+            assert isinstance(written, Written)
+            return written, chosen
+    cancel = threading.Event()
+    return await in_thread(lambda: respond(store, asked, cancel), cancel=cancel)
 
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)

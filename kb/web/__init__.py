@@ -1,7 +1,7 @@
 """The pages for people: the knowledge base in a browser, from the same origin as the API.
 
 ``create_site`` is the API (``kb.api.create_app``) with its pages in front: a browser asking
-for ``/cases`` gets the case browser, a program the JSON (``kb.web.routing``). Pages are
+for ``/cases`` gets the case browser, a program the JSON (``kb.api.negotiation``). Pages are
 rendered on the server from the same named queries as the API and the CLI (``kb.web.pages``),
 with Jinja2 templates and as little JavaScript as they need; third-party front-end files come
 from the npm registry at pinned versions (``scripts/vendor_frontend.py``) and are served from

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from kb.query.named import read_queries
 from kb.settings import Settings, get_settings
 from kb.store import OxigraphStore
 from tests.support.graphs import FIXTURE, SEED, fixture_store, ingest_files, write_fixture_home
+from tests.support.processes import until_healthy
 from tests.support.queries import example_params
 from tests.support.server import assert_envelope, assert_problem, serve
 
@@ -390,19 +390,13 @@ def test_kb_serve_answers_on_its_port_while_the_cli_reads_beside_it(tmp_path: Pa
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "KB_HOME": str(home), "KB_STORE": ""}
+    env = {k: v for k, v in os.environ.items() if k != "KB_ACCESS_LOG"}
+    env.update(KB_HOME=str(home), KB_STORE="")
     command = [sys.executable, "-m", "kb", "serve", "--port", str(port)]
-    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as server:
+    output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    with subprocess.Popen(command, env=env, **output) as server:
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
-                    break
-                except httpx.TransportError:
-                    assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                    assert time.monotonic() < deadline, "kb serve did not start"
-                    time.sleep(0.2)
+            health = until_healthy(server, f"http://127.0.0.1:{port}")
             assert assert_envelope(health)["counts"]["articles"] == 6
             # Reading commands work beside the server (the store opens read-only) and say
             # what the server says; writing ones still find the store held.
@@ -427,3 +421,25 @@ def test_kb_serve_answers_on_its_port_while_the_cli_reads_beside_it(tmp_path: Pa
         finally:
             server.terminate()
             server.wait(timeout=20)
+        assert server.stdout is not None
+        assert "GET /health" not in server.stdout.read()  # no access log unless KB_ACCESS_LOG
+
+
+def test_kb_serve_logs_each_request_when_asked(tmp_path: Path) -> None:
+    home = write_fixture_home(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "KB_HOME": str(home), "KB_STORE": "", "KB_ACCESS_LOG": "true"}
+    command = [sys.executable, "-m", "kb", "serve", "--port", str(port)]
+    output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    with subprocess.Popen(command, env=env, **output) as server:
+        try:
+            until_healthy(server, f"http://127.0.0.1:{port}").raise_for_status()
+            httpx.post(f"http://127.0.0.1:{port}/sparql", data={"query": "ASK {}"})
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        assert server.stdout is not None
+        log = server.stdout.read()
+    assert '"GET /health HTTP/1.1" 200' in log and '"POST /sparql HTTP/1.1" 200' in log

@@ -6,7 +6,9 @@ Each bad input is a 4xx problem with a title that says what it is, never a 5xx.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +17,8 @@ from kb.api import create_app
 from kb.query.named import read_queries
 from kb.query.protocol import TRUNCATED
 from kb.settings import get_settings
-from tests.support.graphs import fixture_store
+from kb.store import OxigraphStore
+from tests.support.graphs import fixture_store, write_fixture_home
 from tests.support.server import assert_problem, serve
 
 TOKEN = "s3cret-admin-token"
@@ -160,7 +163,7 @@ def test_a_trailing_slash_redirects_relatively_whatever_the_host(api: httpx.Clie
 def test_csv_cells_that_would_be_formulas_are_neutralised() -> None:
     import pyoxigraph as ox
 
-    from kb.query.protocol import respond
+    from kb.query.protocol import Asked, respond
     from kb.store import OxigraphStore
 
     store = OxigraphStore()
@@ -171,7 +174,7 @@ def test_csv_cells_that_would_be_formulas_are_neutralised() -> None:
     )
     query = "SELECT ?o WHERE { ?s <http://ex/p> ?o } ORDER BY ?s"
     for fmt in ("csv", "tsv"):
-        written, _ = respond(store, query, fmt=fmt, row_cap=100)
+        written, _ = respond(store, Asked(query, row_cap=100, fmt=fmt))
         cells = written.data.decode().splitlines()[1:]
         assert [c.strip('"') for c in cells] == [
             "'=1+1",
@@ -180,7 +183,7 @@ def test_csv_cells_that_would_be_formulas_are_neutralised() -> None:
             "-2.5",
             "calcinosis",
         ]
-    as_json, _ = respond(store, query, fmt="json", row_cap=100)
+    as_json, _ = respond(store, Asked(query, row_cap=100, fmt="json"))
     assert '"=1+1"' in as_json.data.decode()  # JSON carries the data as it is
 
 
@@ -194,7 +197,7 @@ def test_a_named_query_as_csv_neutralises_formulas_too() -> None:
 def test_an_answer_past_the_byte_limit_is_cut_and_marked() -> None:
     import pyoxigraph as ox
 
-    from kb.query.protocol import TRUNCATED, respond
+    from kb.query.protocol import TRUNCATED, Asked, respond
     from kb.store import OxigraphStore
 
     store = OxigraphStore()
@@ -203,12 +206,12 @@ def test_an_answer_past_the_byte_limit_is_cut_and_marked() -> None:
         [ox.Quad(ox.NamedNode(f"http://ex/{i}"), p, ox.Literal("x" * 1000), g) for i in range(50)]
     )
     query = "SELECT ?o WHERE { ?s <http://ex/p> ?o }"
-    answer, _ = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000)
+    answer, _ = respond(store, Asked(query, row_cap=1000, byte_cap=10_000, fmt="json"))
     assert answer.truncated and 0 < answer.size <= 10
     document = json.loads(answer.data)
     assert document["head"]["link"] == [TRUNCATED]
     assert len(document["results"]["bindings"]) == answer.size
-    answer, _ = respond(store, query, fmt="json", row_cap=1000, byte_cap=10_000_000)
+    answer, _ = respond(store, Asked(query, row_cap=1000, byte_cap=10_000_000, fmt="json"))
     assert not answer.truncated and answer.size == 50
     assert "link" not in json.loads(answer.data)["head"]
 
@@ -306,3 +309,61 @@ def test_only_a_query_whose_own_limit_keeps_it_under_the_row_cap_is_bounded() ->
     assert vet_query("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 10 } }").limit is None
     assert vet_query("SELECT * { ?s ?p ?o } # LIMIT 10").limit is None
     assert vet_query('SELECT * { ?s ?p "x" } OFFSET 5 LIMIT 7 VALUES ?s { <x:y> }').limit == 7
+
+
+# --- the endpoint and the server's threads -------------------------------------------------
+
+
+def test_a_short_query_is_answered_while_every_thread_of_the_server_is_busy(
+    tmp_path: Path,
+) -> None:
+    # On a store with query workers, a short query is awaited on the event loop: named
+    # queries and long SPARQL queries wait for the server's threads, /sparql's short ones do not.
+    home = write_fixture_home(tmp_path / "home")
+    settings = get_settings(home=home, store=None, query_workers=2, query_timeout=1)
+    store = OxigraphStore(home / "store")
+    app = create_app(store, read_queries(), settings)
+    release = threading.Event()
+    try:
+        with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+            for thread in threading.enumerate():
+                if thread.name in ("kb-warm", "kb-case-index"):
+                    thread.join()  # the start-up's reads are over
+            store.run_query("ASK {}")  # in a thread: the worker asked next has the store open
+            for _ in range(64):  # more than the server has threads
+                app.state.runner.executor.submit(release.wait)
+            short = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"})
+            assert short.status_code == 200 and short.json()["boolean"] is True
+            long = client.post("/sparql", data={"query": "ASK { ?s ?p ?o } #" + "x" * 2_000})
+            assert_problem(long, 503)  # waited for a thread, up to the time limit
+            assert client.get("/queries/misdiagnoses").status_code == 503
+            release.set()
+            assert client.post("/sparql", data={"query": "ASK {} #" + "x" * 2_000}).is_success
+    finally:
+        release.set()
+        store.close()
+
+
+def test_the_openapi_document_describes_the_sparql_endpoint(api: httpx.Client) -> None:
+    path = api.get("/openapi.json").json()["paths"]["/sparql"]
+    assert set(path) == {"get", "post"}
+    assert {p["name"] for p in path["get"]["parameters"]} == {
+        "query",
+        "default-graph-uri",
+        "named-graph-uri",
+        "format",
+    }
+    body = path["post"]["requestBody"]["content"]
+    assert set(body) == {"application/x-www-form-urlencoded", "application/sparql-query"}
+    assert "application/sparql-results+json" in path["get"]["responses"]["200"]["content"]
+    assert "503" in path["post"]["responses"]
+
+
+def test_a_method_the_protocol_lacks_is_refused_with_the_ones_it_has(api: httpx.Client) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = api.request(method, "/sparql", content=b"ASK {}")
+        assert_problem(response, 405)
+        assert response.headers["allow"] == "GET, HEAD, POST"
+    head = api.head("/sparql", params={"query": "ASK {}"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == "application/sparql-results+json"

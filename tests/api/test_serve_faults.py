@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.graphs import FIXTURE, write_fixture_home
 from tests.support.paths import ROOT
-from tests.support.processes import clean_environment, start_kb
+from tests.support.processes import clean_environment, start_kb, until_healthy
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 PATH_BOMB = (
@@ -51,15 +51,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, dict[st
     server = start_kb(env, "serve", "--port", str(port), stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=5).raise_for_status()
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                assert time.monotonic() < deadline, "kb serve did not start"
-                time.sleep(0.2)
+        until_healthy(server, url).raise_for_status()
         yield server, url, env
     finally:
         if server.poll() is None:

@@ -468,3 +468,16 @@ def test_kb_sparql_refuses_what_the_endpoint_refuses(
     assert message in result.output
     count = CliRunner().invoke(cli, ["sparql", COUNT_ARTICLES, "--format", "csv"], env=kb_env)
     assert count.output.splitlines() == ["n", "6"]
+
+
+def test_relative_iris_in_a_query_resolve_against_the_endpoint(endpoint: str) -> None:
+    query = "SELECT ?x ?y WHERE { BIND(<#1> AS ?x) BIND(<thing> AS ?y) }"
+    for answer in (
+        httpx.get(endpoint, params={"query": query, "default-graph-uri": "http://ex/g"}),
+        httpx.post(endpoint, data={"query": query}),
+    ):
+        assert answer.status_code == 200, answer.text
+        row = answer.json()["results"]["bindings"][0]
+        # the endpoint's URL, less its query string, is the base
+        assert row["x"] == {"type": "uri", "value": endpoint + "#1"}
+        assert row["y"] == {"type": "uri", "value": endpoint.removesuffix("sparql") + "thing"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +42,22 @@ def start_kb(env: dict[str, str], *args: str, **options: Any) -> subprocess.Pope
     return subprocess.Popen(
         [sys.executable, "-m", "kb", *args], cwd=ROOT, env=env, text=True, **options
     )
+
+
+def until_healthy(server: subprocess.Popen[str], url: str, seconds: float = 30) -> Any:
+    """Wait for a started ``kb serve`` to answer ``/health`` at ``url``; return that answer.
+
+    Fails with what the server wrote if it ends first, or if it does not answer in time.
+    """
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(f"{url}/health", timeout=5)
+        except httpx.TransportError:
+            if server.poll() is not None:
+                output = server.stdout or server.stderr
+                raise AssertionError(output.read() if output else "kb serve ended") from None
+            assert time.monotonic() < deadline, "kb serve did not start"
+            time.sleep(0.2)

@@ -1,25 +1,164 @@
-"""The SPARQL 1.1 Protocol endpoint, read-only: GET and POST (form and direct)."""
+"""The SPARQL 1.1 Protocol endpoint, read-only: GET and POST (form and direct).
+
+Unlike the other resources, ``/sparql`` is a bare ASGI app (``SparqlEndpoint``), placed by
+``create_app`` innermost of the middleware, ahead of the framework's routing: every request
+to it is a query to run, and the routing, dependencies and response classes around a route
+cost more than a short query does. Its errors are the same problem documents; its OpenAPI
+description is written out here (``OPENAPI``).
+"""
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated
-from urllib.parse import parse_qs
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl
 
-from fastapi import APIRouter, Query, Request, Response
-from starlette.datastructures import QueryParams
+from starlette.datastructures import URL
+from starlette.requests import Request
+from starlette.responses import Response
 
-from kb.api.deps import RunnerDep, SettingsDep, StoreDep
-from kb.api.errors import problem_response
-from kb.errors import QueryError, ReadOnlyError, TooLargeError
-from kb.query.protocol import Dataset, decode_body, respond
+from kb.api.deps import Runner
+from kb.api.errors import Problem, problem_for, problem_response
+from kb.api.middleware import ASGIApp, Receive, Scope, Send
+from kb.api.negotiation import wants_page
+from kb.errors import KBError, QueryError, ReadOnlyError, TooLargeError
+from kb.query.protocol import Asked, Dataset, decode_body, respond_async
 from kb.settings import Settings
+from kb.store import Store
 
-router = APIRouter(tags=["sparql"])
-
+PATH = "/sparql"
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
+METHODS = "GET, HEAD, POST"
+Params = list[tuple[str, str]]
+
+
+class SparqlEndpoint:
+    """Answer ``/sparql`` as the SPARQL 1.1 Protocol says; pass every other request on.
+
+    With ``pages``, a browser's request for a page of ``/sparql`` (``wants_page``) is passed
+    on too: the pages have the editor there.
+    """
+
+    def __init__(
+        self, app: ASGIApp, store: Store, settings: Settings, runner: Runner, pages: bool = False
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.settings = settings
+        self.runner = runner
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a protocol request, or pass the request on."""
+        if scope["type"] != "http" or scope["path"] != PATH or (self.pages and wants_page(scope)):
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = await self._answer(scope, receive)
+        except KBError as exc:
+            response = problem_for(Request(scope), exc)
+        await response(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive) -> Response:
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        method = scope["method"]
+        if method == "GET":
+            if any(key == "update" for key, _ in query):
+                raise ReadOnlyError("this endpoint is read-only; an update is never sent by GET")
+            return await self._run(scope, query, None)
+        if method != "POST":
+            detail = f"{method} is not an operation of the SPARQL protocol"
+            return problem_response(Request(scope), 405, detail, headers={"Allow": METHODS})
+        content_type = _header(scope, b"content-type")
+        media = content_type.split(";")[0].strip().lower()
+        if media == UPDATE:
+            raise ReadOnlyError("this endpoint is read-only: SPARQL Update is refused")
+        if media not in (FORM, DIRECT):  # refused before a byte of the body is read
+            kind = media or "a body without a type"
+            detail = f"a query is POSTed as {FORM} or {DIRECT}, not {kind}"
+            return problem_response(Request(scope), 415, detail)
+        text = decode_body(await _body(receive), content_type)
+        if media == DIRECT:
+            return await self._run(scope, query, text)
+        form = parse_form(text, self.settings.max_form_fields)
+        if "update" in form:
+            raise ReadOnlyError("this endpoint is read-only: the update was not run")
+        return await self._run(scope, [*query, *_items(form)], None)
+
+    async def _run(self, scope: Scope, params: Params, direct: str | None) -> Response:
+        """Run the one query the request gives, and write its answer as the client asks."""
+        queries = _all(params, "query")
+        if direct is not None:
+            if queries:
+                raise QueryError("the query is in the body: do not give a query parameter as well")
+            queries = [direct]
+        if len(queries) != 1:
+            raise QueryError("give exactly one query" if queries else "no query given")
+        settings = self.settings
+        asked = Asked(
+            queries[0],
+            row_cap=settings.row_cap,
+            byte_cap=settings.answer_bytes,
+            dataset=Dataset(
+                tuple(_all(params, "default-graph-uri")), tuple(_all(params, "named-graph-uri"))
+            ),
+            fmt=_all(params, "format"),
+            accept=_header(scope, b"accept") or None,
+            base_iri=str(URL(scope={**scope, "query_string": b""})),  # the endpoint's own
+        )
+        answer, fmt = await respond_async(self.store, asked, self.runner)
+        headers = {"Vary": "Accept"}
+        if answer.truncated:
+            headers["KB-Truncated"] = f"row-cap={settings.row_cap}"
+        media = fmt.media_type
+        if media.startswith("text/"):
+            media += "; charset=utf-8"
+        return Response(answer.data, media_type=media, headers=headers)
+
+
+def _all(params: Params, key: str) -> list[str]:
+    return [value for name, value in params if name == key]
+
+
+def _items(form: dict[str, list[str]]) -> Params:
+    return [(key, value) for key, values in form.items() for value in values]
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    return next((v for k, v in scope["headers"] if k == name), b"").decode("latin-1")
+
+
+async def _body(receive: Receive) -> bytes:
+    """The whole request body (``BodyLimit`` bounds it while it is read)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise QueryError("the client went away before its query had arrived")
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def parse_form(text: str, max_fields: int) -> dict[str, list[str]]:
+    """The fields of a form body, at most ``max_fields`` of them (else 413)."""
+    try:
+        return parse_qs(text, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError as exc:
+        raise TooLargeError(
+            f"the form has more than {max_fields} fields (KB_MAX_FORM_FIELDS)"
+        ) from exc
+
+
+async def read_form(request: Request, settings: Settings) -> dict[str, list[str]]:
+    """The fields of a request's form body, at most KB_MAX_FORM_FIELDS of them (else 413)."""
+    text = decode_body(await request.body(), request.headers.get("content-type", ""))
+    return parse_form(text, settings.max_form_fields)
+
+
+# --- the OpenAPI description -----------------------------------------------------------------
+
 DESCRIPTION = """The SPARQL 1.1 Protocol, read-only. The default graph is the union of the named
 graphs unless `default-graph-uri`/`named-graph-uri` (or the query's FROM) say otherwise. Answers
 are chosen by `Accept` (q-values honoured) or `format`: SELECT as json, xml, csv, tsv; ASK as
@@ -29,130 +168,86 @@ rows; a cut answer says so in the `KB-Truncated` header and, in JSON and XML, in
 head (a `link` to https://w3id.org/tckb/problem/truncated). Bodies are limited to
 KB_MAX_BODY_BYTES (413 past it), forms to KB_MAX_FORM_FIELDS fields."""
 
-POST_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "query": {"type": "string"},
-                        "default-graph-uri": {"type": "array", "items": {"type": "string"}},
-                        "named-graph-uri": {"type": "array", "items": {"type": "string"}},
-                    },
-                    "required": ["query"],
-                }
-            },
-            DIRECT: {"schema": {"type": "string"}},
-        },
-    }
+_STRING = {"type": "string"}
+_STRINGS = {"type": "array", "items": _STRING}
+_FIELDS = {  # what a form or a query string may give: its schema, and what it is
+    "query": (_STRING, "The SPARQL query."),
+    "default-graph-uri": (_STRINGS, "The default graph(s)."),
+    "named-graph-uri": (_STRINGS, "The named graphs."),
+}
+_FORMAT = {
+    "name": "format",
+    "in": "query",
+    "description": "json, xml, csv, tsv, ttl, nt, jsonld, rdf (else Accept decides)",
+    "schema": _STRING,
+}
+_ANSWERS = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+)
+_REFUSALS = {
+    "400": "Not a query; an update or SERVICE; or a query the engine cannot parse",
+    "406": "No accepted format can carry this kind of answer",
+    "408": "The body stopped coming for KB_BODY_TIMEOUT seconds",
+    "413": "The body is past KB_MAX_BODY_BYTES, or the form has too many fields",
+    "415": "A body that is neither a form nor a SPARQL query",
+    "503": "The query ran past KB_QUERY_TIMEOUT",
 }
 
 
-@router.get("/sparql", summary="Run a SPARQL query (GET)", description=DESCRIPTION)
-async def sparql_get(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    runner: RunnerDep,
-    query: Annotated[str | None, Query(description="The SPARQL query.")] = None,
-    default_graph_uri: Annotated[
-        list[str] | None, Query(alias="default-graph-uri", description="The default graph(s).")
-    ] = None,
-    named_graph_uri: Annotated[
-        list[str] | None, Query(alias="named-graph-uri", description="The named graphs.")
-    ] = None,
-    format: Annotated[str | None, Query(description="json, xml, csv, tsv, ttl, ...")] = None,
-) -> Response:
-    """Answer a query given in the URL."""
-    if "update" in request.query_params:
-        raise ReadOnlyError("this endpoint is read-only, and an update is never sent by GET")
-    return await _answer(request, store, settings, runner, request.query_params, None)
+def _operation(summary: str, method: str, **extra: Any) -> dict[str, Any]:
+    problem = {"application/problem+json": {"schema": Problem.model_json_schema()}}
+    return {
+        "tags": ["sparql"],
+        "summary": summary,
+        "description": DESCRIPTION,
+        "operationId": f"sparql_{method}",
+        "responses": {
+            "200": {
+                "description": "The answer, in the format asked for",
+                "content": {media: {"schema": {}} for media in _ANSWERS},
+            },
+            **{code: {"description": why, "content": problem} for code, why in _REFUSALS.items()},
+        },
+        **extra,
+    }
 
 
-@router.post(
-    "/sparql",
-    summary="Run a SPARQL query (POST)",
-    description=DESCRIPTION,
-    openapi_extra=POST_BODY,
-)
-async def sparql_post(
-    request: Request, store: StoreDep, settings: SettingsDep, runner: RunnerDep
-) -> Response:
-    """Answer a query POSTed as a form or directly as application/sparql-query."""
-    content_type = request.headers.get("content-type", "")
-    media = content_type.split(";")[0].strip().lower()
-    if media == UPDATE:
-        raise ReadOnlyError("this endpoint is read-only: SPARQL Update is refused")
-    if media not in (FORM, DIRECT):  # refused before a byte of the body is read
-        return problem_response(
-            request,
-            415,
-            f"a query is POSTed as {FORM} or {DIRECT}, not {media or 'a body without a type'}",
-        )
-    if media == FORM:
-        form = await read_form(request, settings)
-        if "update" in form:
-            raise ReadOnlyError("this endpoint is read-only: the update was not run")
-        params = QueryParams([*request.query_params.multi_items(), *_items(form)])
-        return await _answer(request, store, settings, runner, params, None)
-    text = decode_body(await request.body(), content_type)
-    return await _answer(request, store, settings, runner, request.query_params, text)
-
-
-async def read_form(request: Request, settings: Settings) -> dict[str, list[str]]:
-    """The fields of a form body, at most KB_MAX_FORM_FIELDS of them (else 413)."""
-    text = decode_body(await request.body(), request.headers.get("content-type", ""))
-    try:
-        return parse_qs(text, keep_blank_values=True, max_num_fields=settings.max_form_fields)
-    except ValueError as exc:
-        raise TooLargeError(
-            f"the form has more than {settings.max_form_fields} fields (KB_MAX_FORM_FIELDS)"
-        ) from exc
-
-
-def _items(form: dict[str, list[str]]) -> list[tuple[str, str]]:
-    return [(key, value) for key, values in form.items() for value in values]
-
-
-async def _answer(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    runner: RunnerDep,
-    params: QueryParams,
-    direct: str | None,
-) -> Response:
-    queries = params.getlist("query")
-    if direct is not None:
-        if queries:
-            raise QueryError("the query is in the body: do not give a query parameter as well")
-        queries = [direct]
-    if len(queries) != 1:
-        raise QueryError("give exactly one query" if queries else "no query given")
-    dataset = Dataset(
-        tuple(params.getlist("default-graph-uri")), tuple(params.getlist("named-graph-uri"))
-    )
-    cancel = threading.Event()
-    answer, fmt = await runner(
-        lambda: respond(
-            store,
-            queries[0],
-            dataset=dataset,
-            fmt=params.getlist("format"),
-            accept=request.headers.get("accept"),
-            row_cap=settings.row_cap,
-            byte_cap=settings.answer_bytes,
-            base_iri=str(request.url.replace(query="", fragment="")),
-            cancel=cancel,
-        ),
-        cancel=cancel,
-    )
-    headers = {"Vary": "Accept"}
-    if answer.truncated:
-        headers["KB-Truncated"] = f"row-cap={settings.row_cap}"
-    media = fmt.media_type
-    if media.startswith("text/"):
-        media += "; charset=utf-8"
-    return Response(answer.data, media_type=media, headers=headers)
+#: The path item ``create_app`` adds to the OpenAPI document for ``/sparql``.
+OPENAPI: dict[str, Any] = {
+    "get": _operation(
+        "Run a SPARQL query (GET)",
+        "get",
+        parameters=[
+            *(
+                {"name": name, "in": "query", "description": about, "schema": schema}
+                for name, (schema, about) in _FIELDS.items()
+            ),
+            _FORMAT,
+        ],
+    ),
+    "post": _operation(
+        "Run a SPARQL query (POST)",
+        "post",
+        parameters=[_FORMAT],
+        requestBody={
+            "required": True,
+            "content": {
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {name: schema for name, (schema, _) in _FIELDS.items()},
+                        "required": ["query"],
+                    }
+                },
+                DIRECT: {"schema": _STRING},
+            },
+        },
+    ),
+}

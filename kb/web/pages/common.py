@@ -14,9 +14,10 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from kb.api.errors import http_problem, validation_problem
+from kb.api.negotiation import wants_page
 from kb.errors import ParameterError, QueryError
 from kb.web.render import render
-from kb.web.routing import PageRoute, wants_page
+from kb.web.routing import PageRoute
 
 P = ParamSpec("P")
 

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from kb.api.deps import RegistryDep, RunnerDep, SettingsDep, StoreDep
 from kb.iris import PREFIXES, concept_id
-from kb.query.protocol import respond
+from kb.query.protocol import Asked, respond
 from kb.query.registry import bind_params, prepare
 from kb.vocabulary import get_concepts
 from kb.web.pages.common import page_router, refusals_as_pages
@@ -52,13 +52,14 @@ async def editor(
     """The editor, and the answer of the query in the URL as a table with labels."""
     answer = None
     if query.strip():
+        asked = Asked(
+            query,
+            row_cap=min(settings.row_cap, ROWS_SHOWN),
+            byte_cap=settings.answer_bytes,
+            fmt=["json"],
+        )
         cancel = threading.Event()
-        result, _ = await runner(
-            lambda: respond(store, query, fmt=["json"], accept=None,
-                            row_cap=min(settings.row_cap, ROWS_SHOWN),
-                            byte_cap=settings.answer_bytes, cancel=cancel),
-            cancel=cancel,
-        )  # fmt: skip
+        result, _ = await runner(lambda: respond(store, asked, cancel), cancel=cancel)
         answer = labelled(json.loads(result.data), result.truncated)
     examples = {}
     for name, named in sorted(registry.queries.items()):
