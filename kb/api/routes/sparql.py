@@ -2,9 +2,9 @@
 
 Unlike the other resources, ``/sparql`` is a bare ASGI app (``SparqlEndpoint``), placed by
 ``create_app`` innermost of the middleware, ahead of the framework's routing: every request
-to it is a query to run, and the routing, dependencies and response classes around a route
-cost more than a short query does. Its errors are the same problem documents; its OpenAPI
-description is written out here (``OPENAPI``).
+to it is a query to run, and the routing and dependencies around a route cost the server more
+than the rest of a short query's answer. Its errors are the same problem documents; its
+OpenAPI description is written out here (``OPENAPI``).
 """
 
 from __future__ import annotations
