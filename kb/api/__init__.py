@@ -13,8 +13,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kb import __version__
+from kb.api.negotiation import wants_page
 from kb.graph.ontology import ensure_ontology
 from kb.query.named import NamedQuery
 from kb.query.registry import Registry
@@ -22,6 +24,34 @@ from kb.settings import Settings
 from kb.store import OxigraphStore, Store
 
 log = logging.getLogger(__name__)
+
+
+SPARQL = "/sparql"
+
+
+class KnowledgeBaseAPI(FastAPI):
+    """FastAPI, with ``/sparql`` answered before the framework's own middleware and routing.
+
+    Every request to the SPARQL endpoint is a query to run: the layers a route sits behind
+    cost the server more than the rest of a short query's answer. So ``sparql`` (the
+    endpoint with the limits a request body has, HEAD and CORS) takes it first, unless a
+    browser asks for the editor, a page (``pages``).
+    """
+
+    sparql: ASGIApp | None = None
+    pages: bool = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand a SPARQL protocol request to the endpoint, and anything else to FastAPI."""
+        if (
+            self.sparql is not None
+            and scope["type"] == "http"
+            and scope["path"] == SPARQL
+            and not (self.pages and wants_page(scope))
+        ):
+            await self.sparql(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -43,7 +73,7 @@ def create_app(
     from kb.api.middleware import AnswerCache, BodyLimit, HeadAsGet, SlashRedirect
     from kb.api.routes import admin, articles, cases, concepts, curation, graph, health
     from kb.api.routes import queries as queries_routes
-    from kb.api.routes.sparql import OPENAPI, PATH, SparqlEndpoint
+    from kb.api.routes.sparql import OPENAPI, SparqlEndpoint
     from kb.cases.similar import CaseIndexHolder
 
     pooled = isinstance(store, OxigraphStore) and store.path is not None and not store.read_only
@@ -74,7 +104,7 @@ def create_app(
             assert isinstance(store, OxigraphStore)
             store.stop_readers()
 
-    app = FastAPI(
+    app = KnowledgeBaseAPI(
         title="Tumoral calcinosis of the spine: knowledge base",
         version=__version__,
         description=(
@@ -93,10 +123,22 @@ def create_app(
     app.state.runner = runner
     app.state.cases = CaseIndexHolder(registry)
     install_problem_handlers(app)
-    # Innermost, so that every limit and HEAD applies to it as to the routes behind it.
-    app.add_middleware(
-        SparqlEndpoint, store=store, settings=settings, runner=runner, pages=pages is not None
+    # The SPARQL endpoint's own chain: the limits a body has, HEAD, and CORS if it is on.
+    endpoint: ASGIApp = HeadAsGet(
+        BodyLimit(
+            SparqlEndpoint(store, settings, runner),
+            max_bytes=settings.max_body_bytes,
+            pause=settings.body_timeout,
+        )
     )
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        endpoint = CORSMiddleware(
+            endpoint, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
+        )
+    app.sparql = endpoint
+    app.pages = pages is not None
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, pause=settings.body_timeout)
     # Answers that depend only on the data, kept until the next write.
     app.add_middleware(
@@ -128,7 +170,7 @@ def create_app(
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = FastAPI.openapi(app)
-            app.openapi_schema["paths"][PATH] = OPENAPI  # the endpoint is no route
+            app.openapi_schema["paths"][SPARQL] = OPENAPI  # the endpoint is no route
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -320,10 +320,22 @@ def test_cors_is_off_unless_origins_are_configured() -> None:
         assert (
             "access-control-allow-origin" not in httpx.get(f"{url}/health", headers=origin).headers
         )
+        sparql = httpx.post(f"{url}/sparql", data={"query": "ASK {}"}, headers=origin)
+        assert "access-control-allow-origin" not in sparql.headers
     allowed = settings(cors_origins=["https://example.org"])
     with serve(create_app(OxigraphStore(), QUERIES, allowed)) as url:
         headers = httpx.get(f"{url}/health", headers=origin).headers
+        # the SPARQL endpoint, answered ahead of the routes, has CORS too, preflight and all
+        sparql = httpx.post(f"{url}/sparql", data={"query": "ASK {}"}, headers=origin)
+        preflight = httpx.options(
+            f"{url}/sparql",
+            headers={**origin, "access-control-request-method": "POST"},
+        )
     assert headers["access-control-allow-origin"] == "https://example.org"
+    assert sparql.json()["boolean"] is True
+    assert sparql.headers["access-control-allow-origin"] == "https://example.org"
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://example.org"
 
 
 # --- schemathesis: whatever the OpenAPI document allows, the server does not fail -----------

@@ -367,3 +367,20 @@ def test_a_method_the_protocol_lacks_is_refused_with_the_ones_it_has(api: httpx.
     head = api.head("/sparql", params={"query": "ASK {}"})
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-type"] == "application/sparql-results+json"
+
+
+def test_an_unexpected_failure_in_the_endpoint_is_a_500_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The endpoint is answered ahead of the framework's error handling: it writes its own.
+    import kb.api.routes.sparql as endpoint
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(endpoint, "respond_async", broken)
+    app = create_app(fixture_store(), read_queries(), get_settings(store="memory"))
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        problem = assert_problem(client.post("/sparql", data={"query": "ASK {}"}), 500)
+        assert "server log" in problem["detail"] and "a bug" not in problem["detail"]
+        assert client.get("/health").status_code == 200

@@ -1,14 +1,15 @@
 """The SPARQL 1.1 Protocol endpoint, read-only: GET and POST (form and direct).
 
-Unlike the other resources, ``/sparql`` is a bare ASGI app (``SparqlEndpoint``), placed by
-``create_app`` innermost of the middleware, ahead of the framework's routing: every request
-to it is a query to run, and the routing and dependencies around a route cost the server more
-than the rest of a short query's answer. Its errors are the same problem documents; its
-OpenAPI description is written out here (``OPENAPI``).
+Unlike the other resources, ``/sparql`` is a bare ASGI app (``SparqlEndpoint``), which the
+app hands its requests to before FastAPI's own middleware and routing (``kb.api``): every
+request to it is a query to run, and the layers around a route cost the server more than the
+rest of a short query's answer. Its errors are the same problem documents; its OpenAPI
+description is written out here (``OPENAPI``).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
@@ -18,14 +19,13 @@ from starlette.responses import Response
 
 from kb.api.deps import Runner
 from kb.api.errors import Problem, problem_for, problem_response
-from kb.api.middleware import ASGIApp, Receive, Scope, Send
-from kb.api.negotiation import wants_page
+from kb.api.middleware import Receive, Scope, Send
 from kb.errors import KBError, QueryError, ReadOnlyError, TooLargeError
 from kb.query.protocol import Asked, Dataset, decode_body, respond_async
 from kb.settings import Settings
 from kb.store import Store
 
-PATH = "/sparql"
+log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
@@ -34,30 +34,23 @@ Params = list[tuple[str, str]]
 
 
 class SparqlEndpoint:
-    """Answer ``/sparql`` as the SPARQL 1.1 Protocol says; pass every other request on.
+    """Answer a request to ``/sparql`` as the SPARQL 1.1 Protocol says (an ASGI app)."""
 
-    With ``pages``, a browser's request for a page of ``/sparql`` (``wants_page``) is passed
-    on too: the pages have the editor there.
-    """
-
-    def __init__(
-        self, app: ASGIApp, store: Store, settings: Settings, runner: Runner, pages: bool = False
-    ) -> None:
-        self.app = app
+    def __init__(self, store: Store, settings: Settings, runner: Runner) -> None:
         self.store = store
         self.settings = settings
         self.runner = runner
-        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer a protocol request, or pass the request on."""
-        if scope["type"] != "http" or scope["path"] != PATH or (self.pages and wants_page(scope)):
-            await self.app(scope, receive, send)
-            return
+        """Answer a protocol request: its answer, or a problem document."""
         try:
             response = await self._answer(scope, receive)
         except KBError as exc:
             response = problem_for(Request(scope), exc)
+        except Exception:
+            log.exception("%s %s", scope["method"], scope["path"])
+            detail = "an unexpected error; the server log has the details"
+            response = problem_response(Request(scope), 500, detail)
         await response(scope, receive, send)
 
     async def _answer(self, scope: Scope, receive: Receive) -> Response:
