@@ -123,7 +123,8 @@ def create_app(
     app.state.runner = runner
     app.state.cases = CaseIndexHolder(registry)
     install_problem_handlers(app)
-    # The SPARQL endpoint's own chain: the limits a body has, HEAD, and CORS if it is on.
+    # The SPARQL endpoint's own chain: the limits a body has, HEAD, and CORS if it is on. A
+    # limit added to the middleware below, for the routes, belongs in this chain too.
     endpoint: ASGIApp = HeadAsGet(
         BodyLimit(
             SparqlEndpoint(store, settings, runner),
