@@ -45,9 +45,9 @@ def serve_reads(path: str, sock: socket.socket) -> None:
 
 #: How much a worker yields the processor to the serving process (``nice``). The server's
 #: share of an answer is short (read the request, pass the query, send the answer); with it
-#: first in line, answers flow while queries compute, cheap requests never wait behind a
-#: running query, and a short query costs a fifth less in all, its worker being interrupted
-#: less often.
+#: first in line, answers flow while queries compute, cheap requests are not held up by
+#: running queries, and a short query's worker spends a fifth less processor time on it,
+#: being interrupted less often.
 NICENESS = 10
 
 # How long to keep trying to open, in all: the primary's compaction after a write ends soon.
