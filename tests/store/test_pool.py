@@ -282,14 +282,18 @@ def test_a_late_query_on_the_event_loop_is_stopped_within_a_second(
     ready(pooled)
     before = pids(pooled)
 
-    async def late() -> float:
+    async def late(limit: float | None) -> float:
         start = time.monotonic()
         with pytest.raises(QueryTimeoutError, match="stopped"):
-            await pooled.run_query_now(CARTESIAN, QueryOptions())
+            await pooled.run_query_now(CARTESIAN, QueryOptions(timeout=limit))
         return time.monotonic() - start
 
-    waited = asyncio.run(late())
-    assert 1.0 <= waited < 2.0  # the pool's limit is 1 s
+    # The query's own limit, then the pool's (1 s): each ends the wait, and not before.
+    assert 0.3 <= asyncio.run(late(0.3)) < 0.9
+    ready(pooled)
+    before = pids(pooled)
+    waited = asyncio.run(late(None))
+    assert 1.0 <= waited < 1.6
     gone = before - pids(pooled)
     assert len(gone) == 1 and dead_within(gone.pop(), 0.5)
     assert count(pooled) == 2000
