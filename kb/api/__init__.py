@@ -53,6 +53,14 @@ class KnowledgeBaseAPI(FastAPI):
         else:
             await super().__call__(scope, receive, send)
 
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's OpenAPI document, with the SPARQL endpoint, which is no route, added."""
+        if self.openapi_schema is None:
+            from kb.api.routes.sparql import OPENAPI
+
+            super().openapi()["paths"][SPARQL] = OPENAPI
+        return super().openapi()
+
 
 def create_app(
     store: Store,
@@ -68,12 +76,14 @@ def create_app(
     document is at ``/openapi.json``; its browsable form at ``/docs`` is one of the pages, its
     assets served from the package (FastAPI's own would load them from a CDN).
     """
+    from fastapi.middleware.cors import CORSMiddleware
+
     from kb.api.deps import Runner
     from kb.api.errors import install_problem_handlers
     from kb.api.middleware import AnswerCache, BodyLimit, HeadAsGet, SlashRedirect
     from kb.api.routes import admin, articles, cases, concepts, curation, graph, health
     from kb.api.routes import queries as queries_routes
-    from kb.api.routes.sparql import OPENAPI, SparqlEndpoint
+    from kb.api.routes.sparql import SparqlEndpoint
     from kb.cases.similar import CaseIndexHolder
 
     pooled = isinstance(store, OxigraphStore) and store.path is not None and not store.read_only
@@ -123,24 +133,14 @@ def create_app(
     app.state.runner = runner
     app.state.cases = CaseIndexHolder(registry)
     install_problem_handlers(app)
+    limits: dict[str, Any] = {"max_bytes": settings.max_body_bytes, "pause": settings.body_timeout}
+    cors: dict[str, Any] = dict(allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
     # The SPARQL endpoint's own chain: the limits a body has, HEAD, and CORS if it is on. A
     # limit added to the middleware below, for the routes, belongs in this chain too.
-    endpoint: ASGIApp = HeadAsGet(
-        BodyLimit(
-            SparqlEndpoint(store, settings, runner),
-            max_bytes=settings.max_body_bytes,
-            pause=settings.body_timeout,
-        )
-    )
-    if settings.cors_origins:
-        from fastapi.middleware.cors import CORSMiddleware
-
-        endpoint = CORSMiddleware(
-            endpoint, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
-        )
-    app.sparql = endpoint
+    endpoint: ASGIApp = HeadAsGet(BodyLimit(SparqlEndpoint(store, settings, runner), **limits))
+    app.sparql = CORSMiddleware(endpoint, **cors) if settings.cors_origins else endpoint
     app.pages = pages is not None
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, pause=settings.body_timeout)
+    app.add_middleware(BodyLimit, **limits)
     # Answers that depend only on the data, kept until the next write.
     app.add_middleware(
         AnswerCache,
@@ -150,11 +150,7 @@ def create_app(
     app.add_middleware(HeadAsGet)
     app.add_middleware(SlashRedirect)
     if settings.cors_origins:
-        from fastapi.middleware.cors import CORSMiddleware
-
-        app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
-        )
+        app.add_middleware(CORSMiddleware, **cors)
     if pages is not None:
         app.include_router(pages)  # matched first: a page route takes only a browser's request
     app.include_router(health.router)
@@ -167,12 +163,4 @@ def create_app(
     app.include_router(curation.router)
     app.include_router(admin.router)
     app.include_router(admin.public)
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = FastAPI.openapi(app)
-            app.openapi_schema["paths"][SPARQL] = OPENAPI  # the endpoint is no route
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
     return app
